@@ -1,0 +1,60 @@
+# mrilab: build the book and run the tests on a fresh machine with Python 3.11.
+#
+#   make book    install, make the dataset, execute every chapter, write _build/html
+#   make test    install, make the dataset, run the unit tests and nbval on every notebook
+#
+# Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
+# or use VENV=/path/to/env. Both are idempotent.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+PYTHON ?= python3
+# pip on some machines warns about absent local indexes; keep the log readable
+QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+VENV ?= $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),.venv)
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.mrilab-installed
+DATA := data/mri_dataset.h5
+export TQDM_DISABLE := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: all install data book test unit notebooks lab clean
+
+all: test book
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip $(QUIET_PIP)
+	$(PY) -m pip install --quiet -r requirements.txt $(QUIET_PIP)
+	$(PY) -m pip install --quiet --no-deps -e . $(QUIET_PIP)
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+install: $(STAMP)
+
+data: install
+	$(PY) -m mrilab.data --out $(DATA)
+
+book: data
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build --warningiserror --keep-going . || exit 1; \
+	echo "book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
+
+test: data
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+unit: install
+	$(PY) -m pytest tests
+
+notebooks: data
+	$(PY) -m pytest notebooks --nbval-lax --nbval-current-env
+
+lab: data
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf _build data

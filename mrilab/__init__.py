@@ -1,0 +1,38 @@
+"""mrilab: the helper package of the book *Undersampled MRI reconstruction*.
+
+The chapters introduce and explain each function; this package keeps and
+tests them. The public API:
+
+Fourier transforms
+    :func:`fft2c`, :func:`ifft2c`
+Phantoms
+    :func:`shepp_logan`, :func:`random_phantom`
+Sampling
+    :func:`cartesian_mask`, :func:`effective_acceleration`, :func:`point_spread_function`
+Reconstruction
+    :func:`zero_filled`
+Metrics (normalised by the ground truth's range)
+    :func:`psnr`, :func:`ssim`, :func:`rmse`, :func:`evaluate`
+Data
+    :func:`make_dataset`, :func:`load_dataset`, :func:`ensure_dataset`
+Figures
+    :mod:`mrilab.plot`
+"""
+
+from ._version import __version__
+from .data import ensure_dataset, load_dataset, make_dataset
+from .fourier import fft2c, ifft2c
+from .metrics import evaluate, psnr, rmse, ssim
+from .phantom import random_phantom, shepp_logan
+from .recon import zero_filled
+from .sampling import cartesian_mask, effective_acceleration, point_spread_function
+
+__all__ = [
+    "__version__",
+    "fft2c", "ifft2c",
+    "shepp_logan", "random_phantom",
+    "cartesian_mask", "effective_acceleration", "point_spread_function",
+    "zero_filled",
+    "psnr", "ssim", "rmse", "evaluate",
+    "make_dataset", "load_dataset", "ensure_dataset",
+]

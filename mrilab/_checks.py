@@ -1,0 +1,76 @@
+"""Input checks shared by the public functions.
+
+Every check raises :class:`ValueError` with a message that names the
+parameter, the value received, what was expected and how to fix it.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+
+def is_tensor(x: Any) -> bool:
+    """True if ``x`` is a :class:`torch.Tensor` (without importing torch)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def describe(x: Any) -> str:
+    """A short description of an array-like for error messages."""
+    shape = getattr(x, "shape", None)
+    dtype = getattr(x, "dtype", None)
+    if shape is not None:
+        return f"array of shape {tuple(shape)} and dtype {dtype}"
+    return f"{type(x).__name__} {x!r}"
+
+
+def as_array(x: Any, name: str, *, min_ndim: int = 2, max_ndim: int | None = None,
+             allow_complex: bool = True, finite: bool = True) -> np.ndarray:
+    """Convert ``x`` to a numpy array and check its rank, dtype and values."""
+    if is_tensor(x):
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - numpy's own message is kept
+        raise ValueError(f"{name} must be array-like, got {type(x).__name__}") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}; "
+                         f"convert it with np.asarray({name}, dtype=np.float32)")
+    if arr.ndim < min_ndim or (max_ndim is not None and arr.ndim > max_ndim):
+        want = (f"{min_ndim}" if max_ndim == min_ndim else
+                f"at least {min_ndim}" if max_ndim is None else f"{min_ndim} to {max_ndim}")
+        raise ValueError(f"{name} must have {want} dimensions (..., H, W), got shape "
+                         f"{arr.shape}; pass a single image as (H, W) or a stack as (N, H, W)")
+    if not allow_complex and np.iscomplexobj(arr):
+        raise ValueError(f"{name} must be a real magnitude image, got complex dtype {arr.dtype}; "
+                         f"take np.abs({name}) first (or use mrilab.zero_filled on k-space)")
+    if finite and arr.dtype != bool and not np.all(np.isfinite(arr)):
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {n_bad} NaN or infinite values; "
+                         f"check the computation that produced it")
+    return arr
+
+
+def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} "
+                         f"and {b.shape}")
+
+
+def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def as_rng(rng: np.random.Generator | int | None, name: str = "rng") -> np.random.Generator:
+    """Turn ``rng`` (a Generator, a seed or None) into a Generator."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise ValueError(f"{name} must be a numpy Generator, an int seed or None, got "
+                     f"{type(rng).__name__}; use np.random.default_rng(seed)")
