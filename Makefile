@@ -17,7 +17,6 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.mrilab-installed
 DATA := data/mri_dataset.h5
 export TQDM_DISABLE := 1
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: all install data book test unit notebooks lab clean
@@ -41,7 +40,7 @@ data: install
 
 book: data
 	@start=$$(date +%s); \
-	$(BIN)/jupyter-book build --warningiserror --keep-going . || exit 1; \
+	$(BIN)/jupyter-book build --all --warningiserror --keep-going . || exit 1; \
 	echo "book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
 
 test: data

@@ -6,7 +6,6 @@ import os
 from collections import defaultdict
 
 os.environ.setdefault("TQDM_DISABLE", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 _durations: dict[str, float] = defaultdict(float)
 
