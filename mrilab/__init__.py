@@ -10,7 +10,11 @@ Phantoms
 Sampling
     :func:`cartesian_mask`, :func:`effective_acceleration`, :func:`point_spread_function`
 Reconstruction
-    :func:`zero_filled`
+    :func:`zero_filled`, :func:`interpolate_kspace`, :func:`lowpass`,
+    :func:`tv_denoise`, :func:`tv_cs`, and :func:`reconstruct`, which runs any
+    of them by name (:mod:`mrilab.registry`)
+Operators with adjoints
+    :mod:`mrilab.operators` (gradient/divergence, masked Fourier)
 Metrics (normalised by the ground truth's range)
     :func:`psnr`, :func:`ssim`, :func:`rmse`, :func:`evaluate`
 Data
@@ -26,6 +30,9 @@ from .metrics import evaluate, psnr, rmse, ssim
 from .phantom import random_phantom, shepp_logan
 from .recon import zero_filled
 from .sampling import cartesian_mask, effective_acceleration, point_spread_function
+from .tv import total_variation, tv_cs, tv_denoise
+from .interp import interpolate_kspace, lowpass
+from .registry import reconstruct
 
 __all__ = [
     "__version__",
@@ -35,4 +42,7 @@ __all__ = [
     "zero_filled",
     "psnr", "ssim", "rmse", "evaluate",
     "make_dataset", "load_dataset", "ensure_dataset",
+    "tv_denoise", "tv_cs", "total_variation",
+    "interpolate_kspace", "lowpass",
+    "reconstruct",
 ]
