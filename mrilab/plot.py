@@ -10,7 +10,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-__all__ = ["show_images", "show_kspace", "show_mask", "kspace_log", "slider_player"]
+__all__ = ["show_images", "show_kspace", "show_mask", "kspace_log", "slider_player",
+           "metric_distributions"]
 
 
 def kspace_log(kspace: Any, eps: float = 1e-6) -> np.ndarray:
@@ -108,6 +109,57 @@ def show_mask(mask: Any, ax=None, *, title: str | None = None):
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
+
+
+_METRIC_LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM", "rmse": "RMSE"}
+
+
+def metric_distributions(scores: dict[str, dict[str, np.ndarray]], *,
+                         metrics: Sequence[str] = ("psnr", "ssim", "rmse"),
+                         paired: bool = True, title: str | None = None, seed: int = 0):
+    """Box plots of per-image metrics, one box per method, with every image as a point.
+
+    Parameters
+    ----------
+    scores : dict
+        ``{method name: mrilab.evaluate(targets, recons)}``; every method scored
+        on the same images in the same order.
+    metrics : sequence of str, keyword-only
+        Which metrics to plot, one panel each.
+    paired : bool, keyword-only
+        Join the points of the same image across methods with faint lines, so
+        a reader sees per-image differences, not only the spread.
+    title : str, optional
+    seed : int, keyword-only
+        Seed of the horizontal jitter of the points.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    axes : list of Axes
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(scores)
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics) + 0.4 * len(names), 3.4),
+                             layout="constrained", squeeze=False)
+    axes = list(axes.flat)
+    for ax, metric in zip(axes, metrics):
+        values = [np.asarray(scores[n][metric]) for n in names]
+        positions = np.arange(1, len(names) + 1)
+        ax.boxplot(values, positions=positions, widths=0.55, showfliers=False)
+        jitter = [p + rng.uniform(-0.12, 0.12, len(v)) for p, v in zip(positions, values)]
+        if paired and len({len(v) for v in values}) == 1:
+            ax.plot(np.array(jitter), np.array(values), color="0.8", lw=0.5, zorder=1)
+        for xj, v in zip(jitter, values):
+            ax.plot(xj, v, "o", ms=3, alpha=0.7, zorder=2)
+        ax.set_xticks(positions, names, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
+        ax.set_title(_METRIC_LABELS.get(metric, metric), fontsize=10)
+    if title:
+        fig.suptitle(title)
+    return fig, axes
 
 
 def slider_player(fig, update: Callable[[Any], Any], values: Sequence[Any], *,

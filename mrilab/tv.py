@@ -91,7 +91,8 @@ def _chambolle(f: np.ndarray, lam: float, max_iter: int, tol: float) -> np.ndarr
         energy = (energy + lam * norm.sum(axis=(1, 2))) / f[0].size
         norm *= c
         norm += 1.0
-        p += c * g
+        g *= c  # g is recomputed from scratch in the next iteration
+        p += g
         p /= norm[:, None]
         if i == 0:
             e_init, e_prev = energy, energy

@@ -30,3 +30,13 @@ def test_slider_player_has_one_frame_per_value():
     html = plot.slider_player(fig, update, [1, 2, 3]).data
     assert "animation" in html.lower() and html.count("data:image/png;base64") == 3
     assert set(drawn) == {1, 2, 3}
+
+
+def test_metric_distributions_draws_one_box_per_method():
+    rng = np.random.default_rng(0)
+    scores = {name: {"psnr": rng.normal(20, 1, 5), "ssim": rng.uniform(0, 1, 5),
+                     "rmse": rng.uniform(0, 0.1, 5)} for name in ("a", "b", "c")}
+    fig, axes = plot.metric_distributions(scores, title="t")
+    assert len(axes) == 3
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["a", "b", "c"]
+    plt.close(fig)
