@@ -19,6 +19,9 @@ Metrics (normalised by the ground truth's range)
     :func:`psnr`, :func:`ssim`, :func:`rmse`, :func:`evaluate`
 Data
     :func:`make_dataset`, :func:`load_dataset`, :func:`ensure_dataset`
+Networks (PyTorch, imported on first use)
+    :mod:`mrilab.models`, :mod:`mrilab.train` (training loop, checkpoints,
+    ``python -m mrilab.train``), :func:`load_model`, :mod:`mrilab.compare`
 Figures
     :mod:`mrilab.plot`
 """
@@ -46,3 +49,16 @@ __all__ = [
     "interpolate_kspace", "lowpass",
     "reconstruct",
 ]
+
+
+def __getattr__(name: str):
+    # torch is imported only when a network is first needed
+    if name == "load_model":
+        from .train import load_model
+
+        return load_model
+    if name in ("models", "train"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'mrilab' has no attribute {name!r}")

@@ -9,7 +9,10 @@ here with :func:`register`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -19,7 +22,11 @@ from .interp import interpolate_kspace
 from .recon import zero_filled
 from .tv import TV_CS_DEFAULTS, tv_cs, tv_denoise
 
-__all__ = ["reconstruct", "register", "methods", "Method", "TV_DENOISE_DEFAULTS"]
+__all__ = ["reconstruct", "register", "methods", "Method", "TV_DENOISE_DEFAULTS", "WEIGHTS_DIR"]
+
+#: Where the shipped network weights live: ``weights/`` in the repository, or
+#: ``$MRILAB_WEIGHTS`` if that is set.
+WEIGHTS_DIR = Path(os.environ.get("MRILAB_WEIGHTS", Path(__file__).resolve().parents[1] / "weights"))
 
 #: TV denoising of the zero-filled magnitude image; ``lam`` chosen on the training split
 #: by SSIM (by PSNR every TV weight loses to no denoising at all).
@@ -117,3 +124,34 @@ register("tv_denoise", _tv_denoise, defaults=TV_DENOISE_DEFAULTS,
          description="TV (ROF) denoising of the zero-filled image")
 register("tv_cs", _tv_cs, defaults=TV_CS_DEFAULTS,
          description="compressed sensing with TV and exact data consistency (PDHG)")
+
+
+@lru_cache(maxsize=8)
+def _cached_model(path: str, mtime: float, expected: str):
+    from .train import load_model
+
+    return load_model(path, expected=expected)
+
+
+def _network(default_file: str, expected: str):
+    def run(k, m, weights):
+        import torch
+
+        from .train import predict
+
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"no weights at {path}; train them with `make weights` "
+                                    f"(python -m mrilab.train ...) or pass weights=PATH")
+        model = _cached_model(str(path), path.stat().st_mtime, expected)
+        with torch.inference_mode():
+            return predict(model, np.ascontiguousarray(k).astype(np.complex64), np.ascontiguousarray(m))
+    return run
+
+
+register("kspace_unet", _network("kspace_unet.pt", "KSpaceUNet"),
+         defaults=dict(weights=str(WEIGHTS_DIR / "kspace_unet.pt")),
+         description="U-Net on weighted k-space with hard data consistency (shipped weights)")
+register("cascade", _network("cascade.pt", "Cascade"),
+         defaults=dict(weights=str(WEIGHTS_DIR / "cascade.pt")),
+         description="frozen k-space U-Net, inverse FFT, residual image-space U-Net (shipped weights)")

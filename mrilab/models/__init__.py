@@ -1,0 +1,23 @@
+"""Neural networks for undersampled MRI (PyTorch).
+
+* :class:`UNet`: the U-Net of Ronneberger et al. (2015) in the form of fastMRI's
+  ``Unet``, with a kernel size per level;
+* :class:`DataConsistency`: hard (replace) or soft (learnable weight) data consistency;
+* :class:`KSpaceUNet`: a U-Net on the real and imaginary channels of weighted,
+  normalised k-space, followed by data consistency;
+* :class:`RefinementCNN` and :class:`Cascade`: a frozen :class:`KSpaceUNet`, the
+  inverse FFT, and a residual image-space U-Net.
+
+Every model has ``reconstruct(kspace, mask) -> magnitude image`` and a ``config``
+dict that rebuilds it (see :func:`mrilab.load_model`).
+"""
+
+from .cascade import Cascade, RefinementCNN
+from .dc import DataConsistency
+from .kspace_unet import KSpaceUNet
+from .unet import UNet
+
+__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "MODELS"]
+
+#: The model classes a checkpoint can name.
+MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet)}

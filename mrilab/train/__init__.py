@@ -1,0 +1,249 @@
+"""Training networks on the dataset, checkpoints, and the command line.
+
+* :func:`fit`: the training loop. It takes every choice as an argument (model,
+  data, optimiser, loss, epochs, device), shows a tqdm progress bar per epoch
+  with the running loss, evaluates PSNR/SSIM on a validation split after each
+  epoch and returns the history.
+* :func:`save_checkpoint` / :func:`mrilab.load_model`: a checkpoint is the state
+  dict, the config that built the model and the metrics it reached, loaded with
+  ``torch.load(..., weights_only=True)``.
+* ``python -m mrilab.train kspace-unet|cascade ...``: the documented command that
+  makes the shipped weights (see ``python -m mrilab.train --help``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from .._version import __version__
+from ..data import load_dataset
+from ..metrics import evaluate
+
+__all__ = ["fit", "save_checkpoint", "load_model", "tensors_from_split", "loaders", "predict",
+           "combined_loss", "History"]
+
+History = dict[str, list[float]]
+
+
+def tensors_from_split(split) -> TensorDataset:
+    """A :class:`TensorDataset` of (k-space, mask, phantom) from a loaded split."""
+    return TensorDataset(torch.from_numpy(np.ascontiguousarray(split.kspace_undersampled)),
+                         torch.from_numpy(np.ascontiguousarray(split.masks)),
+                         torch.from_numpy(np.ascontiguousarray(split.phantoms)))
+
+
+def loaders(path: str | os.PathLike, *, n_val: int = 50, batch_size: int = 8, seed: int = 0,
+            n_train: int | None = None) -> tuple[DataLoader, DataLoader]:
+    """Training and validation loaders from the training split of the dataset.
+
+    The last ``n_val`` training phantoms are held out for validation; the test
+    split is never read. Shuffling uses its own ``torch.Generator(seed)``.
+    """
+    train = load_dataset(path, "train")
+    n = len(train) if n_train is None else min(n_train + n_val, len(train))
+    if n_val < 1 or n_val >= n:
+        raise ValueError(f"n_val must be between 1 and {n - 1} for {n} training phantoms, got {n_val}")
+    data = tensors_from_split(train)
+    train_set = torch.utils.data.Subset(data, range(0, n - n_val))
+    val_set = torch.utils.data.Subset(data, range(n - n_val, n))
+    gen = torch.Generator().manual_seed(seed)
+    return (DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=gen),
+            DataLoader(val_set, batch_size=32, shuffle=False))
+
+
+def combined_loss(alpha: float = 0.5) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``alpha * L1 + (1 - alpha) * MSE`` (the research study's combination of L1 and L2)."""
+    def loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return alpha * nn.functional.l1_loss(pred, target) + (1 - alpha) * nn.functional.mse_loss(pred, target)
+    return loss
+
+
+@torch.no_grad()
+def predict(model: nn.Module, kspace: Any, mask: Any, *, batch_size: int = 32,
+            device: str | torch.device = "cpu") -> np.ndarray:
+    """Magnitude images from a model's ``reconstruct`` for numpy or torch inputs (N, H, W)."""
+    model.eval()
+    k = torch.as_tensor(np.asarray(kspace) if not torch.is_tensor(kspace) else kspace)
+    m = torch.as_tensor(np.asarray(mask) if not torch.is_tensor(mask) else mask)
+    out = [model.reconstruct(k[i:i + batch_size].to(device), m[i:i + batch_size].to(device)).cpu()
+           for i in range(0, len(k), batch_size)]
+    return torch.cat(out).numpy()
+
+
+def _evaluate_loader(model: nn.Module, loader: Iterable, device) -> dict[str, float]:
+    preds, targets = [], []
+    model.eval()
+    with torch.no_grad():
+        for k, m, x in loader:
+            preds.append(model.reconstruct(k.to(device), m.to(device)).cpu().numpy())
+            targets.append(x.numpy())
+    scores = evaluate(np.concatenate(targets), np.concatenate(preds))
+    return {name: float(v.mean()) for name, v in scores.items()}
+
+
+def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None, *,
+        optimizer: torch.optim.Optimizer, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        epochs: int, device: str | torch.device = "cpu",
+        penalty: Callable[[], torch.Tensor] | None = None,
+        scheduler: Any = None, max_seconds: float | None = None,
+        progress: bool = True) -> History:
+    """Train ``model`` so that ``model.reconstruct(kspace, mask)`` matches the phantoms.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Anything with ``reconstruct(kspace, mask) -> magnitude image``.
+    train_loader, val_loader : iterables of (kspace, mask, phantom) batches
+        ``val_loader`` may be None (no validation).
+    optimizer : torch.optim.Optimizer, keyword-only
+    loss_fn : callable, keyword-only
+        ``loss_fn(prediction, phantom) -> scalar``.
+    epochs : int, keyword-only
+    device : str or torch.device, keyword-only
+        ``"cpu"`` (default) or ``"cuda"``.
+    penalty : callable, keyword-only
+        Added to the loss each step (for example a weight penalty).
+    scheduler : keyword-only
+        A learning-rate scheduler stepped once per batch.
+    max_seconds : float, keyword-only
+        Stop after the epoch during which this much time has passed.
+    progress : bool, keyword-only
+        Show tqdm progress bars (also silenced by ``TQDM_DISABLE=1``).
+
+    Returns
+    -------
+    history : dict of lists
+        ``"loss"`` (mean training loss per epoch), ``"val_psnr"``, ``"val_ssim"``,
+        ``"val_rmse"``, ``"seconds"`` (cumulative), and ``"batch_loss"``.
+    """
+    from tqdm.auto import tqdm
+
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    model.to(device)
+    history: History = {"loss": [], "val_psnr": [], "val_ssim": [], "val_rmse": [], "seconds": [],
+                        "batch_loss": []}
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        total, count = 0.0, 0
+        bar = tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=not progress)
+        for k, m, x in bar:
+            k, m, x = k.to(device), m.to(device), x.to(device)
+            loss = loss_fn(model.reconstruct(k, m), x)
+            if penalty is not None:
+                loss = loss + penalty()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                raise FloatingPointError(f"the training loss became {value} in epoch {epoch + 1}; "
+                                         f"lower the learning rate")
+            history["batch_loss"].append(value)
+            total, count = total + value * len(x), count + len(x)
+            bar.set_postfix(loss=f"{total / count:.4g}")
+        history["loss"].append(total / max(count, 1))
+        if val_loader is not None:
+            scores = _evaluate_loader(model, val_loader, device)
+            for name, v in scores.items():
+                history[f"val_{name}"].append(v)
+        history["seconds"].append(time.perf_counter() - start)
+        if progress:
+            val = (f", validation PSNR {history['val_psnr'][-1]:.2f} dB SSIM {history['val_ssim'][-1]:.3f}"
+                   if val_loader is not None else "")
+            tqdm.write(f"epoch {epoch + 1}/{epochs}: loss {history['loss'][-1]:.4g}{val} "
+                       f"({history['seconds'][-1]:.0f} s)")
+        if max_seconds is not None and history["seconds"][-1] > max_seconds:
+            break
+    model.eval()
+    return history
+
+
+def save_checkpoint(model: nn.Module, path: str | os.PathLike, *, metrics: dict[str, Any] | None = None,
+                    info: dict[str, Any] | None = None) -> Path:
+    """Save ``model`` as state dict + config + metrics; written to a temporary file, then renamed."""
+    if not hasattr(model, "config"):
+        raise ValueError(f"{type(model).__name__} has no config to rebuild it from; "
+                         f"save a KSpaceUNet, Cascade or RefinementCNN")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    payload = {"model": type(model).__name__, "config": model.config, "state_dict": state,
+               "metrics": dict(metrics or {}), "info": dict(info or {}), "mrilab_version": __version__}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_model(path: str | os.PathLike, *, expected: str | None = None,
+               map_location: str | torch.device = "cpu") -> nn.Module:
+    """Rebuild a model from a checkpoint written by :func:`save_checkpoint`.
+
+    Loads with ``torch.load(..., weights_only=True)`` (no arbitrary code runs),
+    builds the model class named in the checkpoint from its stored config and
+    loads the weights. The checkpoint's metrics and info are attached to the
+    returned model as ``model.metrics`` and ``model.info``.
+
+    Parameters
+    ----------
+    path : str or path-like
+    expected : str, keyword-only
+        Model class the caller needs (``"KSpaceUNet"``, ``"Cascade"``, ...);
+        a checkpoint of another model raises ValueError.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        Not a mrilab checkpoint, another model than ``expected``, or weights that
+        do not fit the stored architecture.
+    """
+    from ..models import MODELS
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}; make the shipped weights with `make weights` "
+                                f"(python -m mrilab.train ...)")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({exc})") from exc
+    if not isinstance(payload, dict) or not {"model", "config", "state_dict"} <= set(payload):
+        raise ValueError(f"{path} is not a mrilab checkpoint (it lacks 'model', 'config' or "
+                         f"'state_dict'); save models with mrilab.train.save_checkpoint")
+    name = payload["model"]
+    if expected is not None and name != expected:
+        raise ValueError(f"{path} holds a {name} checkpoint, but a {expected} was expected; "
+                         f"pass the {expected} checkpoint instead")
+    if name not in MODELS:
+        raise ValueError(f"{path} holds an unknown model {name!r}; known models: {sorted(MODELS)}")
+    model = MODELS[name](**payload["config"])
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as exc:
+        raise ValueError(f"the weights in {path} do not fit a {name} built from its stored config "
+                         f"{payload['config']}: {exc}") from exc
+    model.metrics = payload.get("metrics", {})
+    model.info = payload.get("info", {})
+    model.eval()
+    return model

@@ -1,0 +1,109 @@
+"""``python -m mrilab.train``: train the networks that ship in ``weights/``.
+
+    python -m mrilab.train kspace-unet [--data data/mri_dataset.h5] [--out weights/kspace_unet.pt]
+    python -m mrilab.train cascade --stage1 weights/kspace_unet.pt [--out weights/cascade.pt]
+
+Each run seeds torch and numpy, trains on the training split (its last ``--n-val`` phantoms
+held out for validation), then evaluates on the 20 test phantoms, prints the figures and the
+wall time, and saves a checkpoint with the config and the test metrics. ``--device cuda``
+trains on a GPU where one exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+import torch
+
+from ..data import DEFAULTS, load_dataset
+from ..metrics import evaluate
+from ..models import Cascade, KSpaceUNet
+from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
+
+#: The settings of the shipped weights (``make weights``).
+RECIPES = {
+    "kspace-unet": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3, out="weights/kspace_unet.pt"),
+    "cascade": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3, out="weights/cascade.pt"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mrilab.train", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="network", required=True)
+    for name, recipe in RECIPES.items():
+        p = sub.add_parser(name, help=f"train the {name}")
+        p.add_argument("--data", default="data/mri_dataset.h5")
+        p.add_argument("--out", default=recipe["out"], help="checkpoint to write")
+        p.add_argument("--epochs", type=int, default=recipe["epochs"])
+        p.add_argument("--lr", type=float, default=recipe["lr"], help="peak learning rate (Adam, cosine decay)")
+        p.add_argument("--batch-size", type=int, default=recipe["batch_size"])
+        p.add_argument("--chans", type=int, default=recipe["chans"], help="U-Net channels at the top level")
+        p.add_argument("--pools", type=int, default=recipe["pools"], help="U-Net pooling layers")
+        p.add_argument("--n-val", type=int, default=20, help="training phantoms held out for validation")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--device", default="cpu", help="cpu or cuda")
+        p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
+        p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+        if name == "cascade":
+            p.add_argument("--stage1", default=RECIPES["kspace-unet"]["out"],
+                           help="trained k-space U-Net checkpoint (frozen)")
+            p.add_argument("--l1-weight", type=float, default=1e-7, help="L1 penalty on the refinement weights")
+            p.add_argument("--alpha", type=float, default=0.5, help="loss = alpha L1 + (1 - alpha) MSE")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        print("error: --device cuda asked for, but torch sees no GPU; use --device cpu", file=sys.stderr)
+        return 2
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)  # nothing in mrilab uses it; third-party code might
+    start = time.perf_counter()
+    train_loader, val_loader = loaders(args.data, n_val=args.n_val, batch_size=args.batch_size, seed=args.seed)
+    if args.network == "kspace-unet":
+        model = KSpaceUNet(chans=args.chans, num_pool_layers=args.pools)
+        loss_fn, penalty = torch.nn.functional.l1_loss, None
+    else:
+        stage1 = load_model(args.stage1, expected="KSpaceUNet")
+        model = Cascade(stage1, refine_config=dict(chans=args.chans, num_pool_layers=args.pools))
+        loss_fn = combined_loss(args.alpha)
+        penalty = (lambda: args.l1_weight * model.l1_penalty()) if args.l1_weight > 0 else None
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=args.lr)
+    steps = args.epochs * len(train_loader)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=steps,
+                                                    pct_start=0.15)
+    n_params = sum(p.numel() for p in params)
+    print(f"training {args.network}: {n_params:,} trainable parameters, {len(train_loader.dataset)} "
+          f"training / {len(val_loader.dataset)} validation phantoms, {args.epochs} epochs on {args.device}")
+    history = fit(model, train_loader, val_loader, optimizer=optimizer, loss_fn=loss_fn, epochs=args.epochs,
+                  device=args.device, penalty=penalty, scheduler=scheduler,
+                  max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
+    train_seconds = time.perf_counter() - start
+    model.to("cpu")
+    test = load_dataset(args.data, "test")
+    t0 = time.perf_counter()
+    pred = predict(model, test.kspace_undersampled, test.masks)
+    infer = time.perf_counter() - t0
+    scores = evaluate(test.phantoms, pred)
+    metrics = {f"test_{k}": float(v.mean()) for k, v in scores.items()}
+    info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+                seed=args.seed, n_val=args.n_val, train_seconds=round(train_seconds, 1),
+                dataset={k: load_dataset(args.data, "test", index=slice(0, 1)).attrs.get(k) for k in DEFAULTS},
+                history={k: [float(x) for x in v] for k, v in history.items() if k != "batch_loss"})
+    path = save_checkpoint(model, args.out, metrics=metrics, info=info)
+    size = path.stat().st_size / 2 ** 20
+    print(f"test ({len(test)} phantoms): PSNR {metrics['test_psnr']:.2f} dB, SSIM {metrics['test_ssim']:.4f}, "
+          f"RMSE {metrics['test_rmse']:.4f}; inference {infer:.2f} s for {len(test)} images")
+    print(f"wrote {path} ({size:.1f} MiB); wall time {train_seconds:.0f} s ({train_seconds / 60:.1f} min)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
