@@ -47,3 +47,9 @@ def test_registry_errors(batch):
         mrilab.reconstruct("zero_filled", y, masks, lam=0.1)
     with pytest.raises(ValueError, match="mask must have shape"):
         mrilab.reconstruct("zero_filled", y, masks[:1, :8])
+
+
+def test_network_methods_need_their_weights(batch, tmp_path):
+    _, y, masks = batch
+    with pytest.raises(FileNotFoundError, match="make weights"):
+        mrilab.reconstruct("kspace_unet", y, masks, weights=str(tmp_path / "none.pt"))

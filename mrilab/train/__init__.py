@@ -137,7 +137,9 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None, *
     for epoch in range(epochs):
         model.train()
         total, count = 0.0, 0
-        bar = tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=not progress)
+        # without an explicit disable=, tqdm honours TQDM_DISABLE=1 from the environment
+        bar = tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
+                   **({} if progress else {"disable": True}))
         for k, m, x in bar:
             k, m, x = k.to(device), m.to(device), x.to(device)
             loss = loss_fn(model.reconstruct(k, m), x)

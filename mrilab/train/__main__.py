@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("error: --device cuda asked for, but torch sees no GPU; use --device cpu", file=sys.stderr)
         return 2
@@ -65,12 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)  # nothing in mrilab uses it; third-party code might
     start = time.perf_counter()
+    stage1 = load_model(args.stage1, expected="KSpaceUNet") if args.network == "cascade" else None
     train_loader, val_loader = loaders(args.data, n_val=args.n_val, batch_size=args.batch_size, seed=args.seed)
     if args.network == "kspace-unet":
         model = KSpaceUNet(chans=args.chans, num_pool_layers=args.pools)
         loss_fn, penalty = torch.nn.functional.l1_loss, None
     else:
-        stage1 = load_model(args.stage1, expected="KSpaceUNet")
         model = Cascade(stage1, refine_config=dict(chans=args.chans, num_pool_layers=args.pools))
         loss_fn = combined_loss(args.alpha)
         penalty = (lambda: args.l1_weight * model.l1_penalty()) if args.l1_weight > 0 else None

@@ -1,0 +1,199 @@
+"""Compare reconstruction methods on the test split: tables, paired tests, figures.
+
+Command line (replaces the research study's comparison scripts)::
+
+    python -m mrilab.compare [--data data/mri_dataset.h5] [--out reports] [--methods zero_filled tv_cs ...]
+
+runs every method of :func:`mrilab.reconstruct` on the 20 test phantoms, prints a table
+of mean +/- std PSNR/SSIM/RMSE and seconds per image, writes it as CSV and markdown,
+and saves the distribution figures and the per-sample panels under ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .data import load_dataset
+from .metrics import evaluate
+from .registry import methods as registered_methods
+from .registry import reconstruct
+
+__all__ = ["run_methods", "summary_rows", "markdown_table", "write_csv", "paired_test",
+           "sample_panel", "STUDY_METHODS"]
+
+#: The methods of the research study, in its order, then the classical method it left out.
+STUDY_METHODS = ("zero_filled", "tv_denoise", "kspace_unet", "cascade", "tv_cs")
+
+
+def run_methods(names: Sequence[str], kspace: np.ndarray, masks: np.ndarray
+                ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Reconstruct with each method; return the images and the seconds per image."""
+    recons, seconds = {}, {}
+    for name in names:
+        start = time.perf_counter()
+        recons[name] = reconstruct(name, kspace, masks)
+        seconds[name] = (time.perf_counter() - start) / len(kspace)
+    return recons, seconds
+
+
+def summary_rows(scores: dict[str, dict[str, np.ndarray]],
+                 seconds: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """One row per method: mean and std of each metric (and seconds per image)."""
+    rows = []
+    for name, s in scores.items():
+        row: dict[str, Any] = {"method": name}
+        for metric in ("psnr", "ssim", "rmse"):
+            row[f"{metric}_mean"] = float(np.mean(s[metric]))
+            row[f"{metric}_std"] = float(np.std(s[metric]))
+        if seconds is not None and name in seconds:
+            row["seconds_per_image"] = float(seconds[name])
+        rows.append(row)
+    return rows
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The rows of :func:`summary_rows` as a markdown table."""
+    timed = all("seconds_per_image" in r for r in rows)
+    head = "| method | PSNR (dB) | SSIM | RMSE |" + (" s / image |" if timed else "")
+    rule = "| --- | --- | --- | --- |" + (" --- |" if timed else "")
+    lines = [head, rule]
+    for r in rows:
+        line = (f"| {r['method']} | {r['psnr_mean']:.2f} ± {r['psnr_std']:.2f} | "
+                f"{r['ssim_mean']:.4f} ± {r['ssim_std']:.4f} | {r['rmse_mean']:.4f} ± {r['rmse_std']:.4f} |")
+        if timed:
+            line += f" {r['seconds_per_image']:.4f} |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def write_csv(rows: list[dict[str, Any]], path: str | os.PathLike) -> Path:
+    """Write the rows to CSV (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+    return path
+
+
+def paired_test(scores: dict[str, dict[str, np.ndarray]], better: str, worse: str,
+                metric: str = "psnr") -> dict[str, Any]:
+    """Wilcoxon signed-rank test that ``better`` beats ``worse`` on ``metric``, phantom by phantom.
+
+    One-sided: higher is better for PSNR and SSIM, lower for RMSE.
+
+    Returns
+    -------
+    dict with ``wins`` (phantoms where ``better`` is better), ``n``,
+    ``median_difference`` and ``p_value``.
+    """
+    from scipy.stats import wilcoxon
+
+    a, b = np.asarray(scores[better][metric]), np.asarray(scores[worse][metric])
+    diff = (a - b) if metric != "rmse" else (b - a)
+    result = wilcoxon(diff, alternative="greater")
+    return {"better": better, "worse": worse, "metric": metric, "wins": int(np.sum(diff > 0)),
+            "n": len(diff), "median_difference": float(np.median(diff)), "p_value": float(result.pvalue)}
+
+
+def sample_panel(target: np.ndarray, recons: dict[str, np.ndarray], *, reference: str | None = None,
+                 title: str | None = None, error_max: float = 0.3):
+    """One phantom: ground truth and every reconstruction, their error maps, and
+    (with ``reference``) the difference maps of the reference against each other method.
+
+    Parameters
+    ----------
+    target : ndarray, shape (H, W)
+    recons : dict of name -> ndarray (H, W)
+    reference : str, keyword-only
+        Method whose difference maps ``reference - other`` form a third row.
+    title : str, keyword-only
+    error_max : float, keyword-only
+        Upper end of the error and difference colour scales.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from .metrics import psnr, ssim
+
+    names = list(recons)
+    rows = 3 if reference else 2
+    fig, axes = plt.subplots(rows, len(names) + 1, figsize=(2.2 * (len(names) + 1), 2.3 * rows),
+                             layout="constrained", squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    axes[0, 0].imshow(target, cmap="gray", vmin=0, vmax=1)
+    axes[0, 0].set_title("ground truth", fontsize=8)
+    for j, name in enumerate(names, start=1):
+        img = recons[name]
+        axes[0, j].imshow(img, cmap="gray", vmin=0, vmax=1)
+        axes[0, j].set_title(f"{name}\n{psnr(target, img):.1f} dB, SSIM {ssim(target, img):.3f}", fontsize=8)
+        err = axes[1, j].imshow(np.abs(img - target), cmap="magma", vmin=0, vmax=error_max)
+        axes[1, j].set_title(f"|error|, {name}", fontsize=8)
+        if reference and name != reference:
+            diff = axes[2, j].imshow(recons[reference] - img, cmap="RdBu_r", vmin=-error_max, vmax=error_max)
+            axes[2, j].set_title(f"{reference} - {name}", fontsize=8)
+    fig.colorbar(err, ax=axes[1, -1], fraction=0.05)
+    if reference:
+        fig.colorbar(diff, ax=axes[2, -1], fraction=0.05)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mrilab.compare", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default="data/mri_dataset.h5")
+    parser.add_argument("--out", default="reports", help="folder for the table and figures")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help=f"methods to compare (default: all registered: {sorted(registered_methods())})")
+    parser.add_argument("--samples", type=int, nargs="+", default=[0, 1, 2], help="test phantoms for the panels")
+    args = parser.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plot import metric_distributions
+
+    start = time.perf_counter()
+    names = args.methods or list(registered_methods())
+    test = load_dataset(args.data, "test")
+    recons, seconds = run_methods(names, test.kspace_undersampled, test.masks)
+    scores = {name: evaluate(test.phantoms, r) for name, r in recons.items()}
+    rows = summary_rows(scores, seconds)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(rows, out / "comparison.csv")
+    table = markdown_table(rows)
+    (out / "comparison.md").write_text(table + "\n")
+    print(table)
+    fig, _ = metric_distributions(scores, title=f"{len(test)} test phantoms")
+    fig.savefig(out / "distributions.png", dpi=120)
+    plt.close(fig)
+    reference = "cascade" if "cascade" in names else None
+    for i in args.samples:
+        fig = sample_panel(test.phantoms[i], {n: r[i] for n, r in recons.items()}, reference=reference,
+                           title=f"test phantom {i}")
+        fig.savefig(out / f"sample_{i}.png", dpi=110)
+        plt.close(fig)
+    print(f"wrote {out}/comparison.csv, comparison.md, distributions.png and "
+          f"{len(args.samples)} sample panels; wall time {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
