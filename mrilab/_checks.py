@@ -74,3 +74,17 @@ def as_rng(rng: np.random.Generator | int | None, name: str = "rng") -> np.rando
         return np.random.default_rng(rng)
     raise ValueError(f"{name} must be a numpy Generator, an int seed or None, got "
                      f"{type(rng).__name__}; use np.random.default_rng(seed)")
+
+
+def kspace_and_mask(kspace: Any, mask: Any, name: str = "kspace") -> tuple[np.ndarray, np.ndarray]:
+    """Check k-space of shape (H, W) or (N, H, W) and a mask for it.
+
+    The mask may be one (H, W) mask for every image or one mask per image.
+    Returns the k-space array and the mask as bool, unchanged in shape.
+    """
+    k = as_array(kspace, name, max_ndim=3)
+    m = as_array(mask, "mask", max_ndim=3, allow_complex=False).astype(bool)
+    if m.shape[-2:] != k.shape[-2:] or (m.ndim == 3 and (k.ndim == 2 or len(m) != len(k))):
+        raise ValueError(f"mask must have shape {k.shape[-2:]} or {k.shape}, got {m.shape}; "
+                         f"pass one mask per k-space image or one mask for all")
+    return k, m

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.signal import get_window
 
-from ._checks import as_array
+from ._checks import as_array, kspace_and_mask
 
 __all__ = ["interpolate_kspace", "lowpass", "INTERPOLATION_METHODS", "WINDOWS"]
 
@@ -17,11 +17,7 @@ WINDOWS = ("box", "hann", "hamming", "tukey")
 
 
 def _check_pair(kspace: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
-    k = as_array(kspace, "kspace", max_ndim=3)
-    m = as_array(mask, "mask", max_ndim=3, allow_complex=False).astype(bool)
-    if m.shape[-2:] != k.shape[-2:] or (m.ndim == 3 and (k.ndim == 2 or len(m) != len(k))):
-        raise ValueError(f"mask must have shape {k.shape[-2:]} or {k.shape}, got {m.shape}; "
-                         f"pass one mask per k-space image or one mask for all")
+    k, m = kspace_and_mask(kspace, mask)
     k3 = k.reshape(-1, *k.shape[-2:]).astype(np.complex128)
     m3 = np.broadcast_to(m.reshape(-1, *m.shape[-2:]), k3.shape)
     return k3, m3

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import as_array
+from ._checks import kspace_and_mask
 from .interp import interpolate_kspace
 from .recon import zero_filled
 from .tv import TV_CS_DEFAULTS, tv_cs, tv_denoise
@@ -83,11 +83,7 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
     """
     if method not in _REGISTRY:
         raise ValueError(f"unknown method {method!r}; known methods: {sorted(_REGISTRY)}")
-    k = as_array(kspace_undersampled, "kspace_undersampled", max_ndim=3)
-    m = as_array(mask, "mask", max_ndim=3, allow_complex=False).astype(bool)
-    if m.shape[-2:] != k.shape[-2:] or (m.ndim == 3 and (k.ndim == 2 or len(m) != len(k))):
-        raise ValueError(f"mask must have shape {k.shape[-2:]} or {k.shape}, got {m.shape}; "
-                         f"pass one mask per k-space image or one mask for all")
+    k, m = kspace_and_mask(kspace_undersampled, mask, "kspace_undersampled")
     entry = _REGISTRY[method]
     unknown = set(params) - set(entry.defaults)
     if unknown:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import as_array, positive_int
+from ._checks import as_array, kspace_and_mask, positive_int
 from .fourier import fft2c, ifft2c
 from .operators import divergence, gradient
 
@@ -233,12 +233,7 @@ def tv_cs(kspace: Any, mask: Any, lam: float = TV_CS_DEFAULTS["lam"], *,
     A. Chambolle, T. Pock, "A first-order primal-dual algorithm for convex
     problems with applications to imaging", J. Math. Imaging Vis. 40 (2011).
     """
-    y = as_array(kspace, "kspace", max_ndim=3)
-    m = as_array(mask, "mask", max_ndim=3, allow_complex=False).astype(bool)
-    if m.shape[-2:] != y.shape[-2:] or (m.ndim == 3 and y.ndim == 3 and len(m) != len(y)) \
-            or (m.ndim == 3 and y.ndim == 2):
-        raise ValueError(f"mask must have shape {y.shape[-2:]} or {y.shape}, got {m.shape}; "
-                         f"pass one mask per k-space image or one mask for all")
+    y, m = kspace_and_mask(kspace, mask)
     lam = _check_lam(lam)
     n_iter = positive_int(n_iter, "n_iter")
     if not np.isscalar(tau) or not np.isfinite(tau) or tau <= 0:

@@ -147,6 +147,7 @@ def make_dataset(path: str | os.PathLike, n_train: int = DEFAULTS["n_train"],
                 group = f.create_group(split)
                 for key in KEYS:
                     group.create_dataset(key, data=arrays[key], chunks=True if len(arrays[key]) else None)
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a dataset or checkpoint is not
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

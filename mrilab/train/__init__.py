@@ -189,6 +189,7 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike, *, metrics: dict[
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a dataset or checkpoint is not
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

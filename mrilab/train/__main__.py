@@ -26,7 +26,7 @@ from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
 #: The settings of the shipped weights (``make weights``).
 RECIPES = {
     "kspace-unet": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3, out="weights/kspace_unet.pt"),
-    "cascade": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3, out="weights/cascade.pt"),
+    "cascade": dict(epochs=24, lr=2e-3, batch_size=8, chans=16, pools=3, out="weights/cascade.pt"),
 }
 
 
