@@ -141,7 +141,7 @@ def _network(default_file: str, expected: str):
                                     f"(python -m mrilab.train ...) or pass weights=PATH")
         model = _cached_model(str(path), path.stat().st_mtime, expected)
         with torch.inference_mode():
-            return predict(model, np.ascontiguousarray(k).astype(np.complex64), np.ascontiguousarray(m))
+            return predict(model, k, m)
     return run
 
 

@@ -73,8 +73,9 @@ def predict(model: nn.Module, kspace: Any, mask: Any, *, batch_size: int = 32,
             device: str | torch.device = "cpu") -> np.ndarray:
     """Magnitude images from a model's ``reconstruct`` for numpy or torch inputs (N, H, W)."""
     model.eval()
-    k = torch.as_tensor(np.asarray(kspace) if not torch.is_tensor(kspace) else kspace)
-    m = torch.as_tensor(np.asarray(mask) if not torch.is_tensor(mask) else mask)
+    # copies: inputs may be read-only views (np.broadcast_to), which torch must not share
+    k = kspace if torch.is_tensor(kspace) else torch.from_numpy(np.array(kspace, dtype=np.complex64))
+    m = mask if torch.is_tensor(mask) else torch.from_numpy(np.array(mask, dtype=bool))
     out = [model.reconstruct(k[i:i + batch_size].to(device), m[i:i + batch_size].to(device)).cpu()
            for i in range(0, len(k), batch_size)]
     return torch.cat(out).numpy()
