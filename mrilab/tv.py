@@ -159,8 +159,9 @@ def tv_denoise(image: Any, lam: float, *, max_iter: int = 200, tol: float = 2e-4
     if not np.isscalar(tol) or tol < 0:
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
     f = x.astype(_working_dtype(x), copy=False).reshape(-1, *x.shape[-2:])
-    # small chunks keep the working arrays in cache: faster than one big batch
-    chunk = 4
+    # small chunks keep the working arrays (about 7 image-sized arrays) in cache: measured
+    # faster than one big batch and than scikit-image's image-by-image loop
+    chunk = max(1, (3 * 128 * 128 * 8) // (f[0].size * f.itemsize))
     out = np.concatenate([_chambolle(f[i:i + chunk], lam, max_iter, float(tol))
                           for i in range(0, len(f), chunk)])
     return out.reshape(x.shape)
