@@ -20,7 +20,7 @@ DATA := data/mri_dataset.h5
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all install data book test unit notebooks lab clean weights compare
+.PHONY: all install data book book-student test unit notebooks lab clean weights compare assignments
 
 all: test book
 
@@ -45,7 +45,7 @@ book: data
 	echo "book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
 
 test: data
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
+	$(PY) -m pytest tests notebooks assignments/source --nbval-lax --nbval-current-env
 
 unit: install
 	$(PY) -m pytest tests
@@ -56,6 +56,9 @@ notebooks: data
 weights: data
 	$(PY) -m mrilab.train kspace-unet --data $(DATA) --out weights/kspace_unet.pt
 	$(PY) -m mrilab.train cascade --data $(DATA) --stage1 weights/kspace_unet.pt --out weights/cascade.pt
+
+assignments: install
+	$(PY) -m mrilab.grading release assignments/source/*.ipynb --out assignments/release
 
 compare: data
 	$(PY) -m mrilab.compare --data $(DATA) --out reports
