@@ -2,6 +2,7 @@
 #
 #   make book    install, make the dataset, execute every chapter, write _build/html
 #   make test    install, make the dataset, run the unit tests and nbval on every notebook
+#   make book-student  the same book without the exercise solutions (for students)
 #   make weights retrain the shipped networks in weights/ (about 10 minutes on 2 CPU cores)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
@@ -43,6 +44,13 @@ book: data
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going . || exit 1; \
 	echo "book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
+
+# the student edition: the same book with the exercise solutions removed (sphinx-exercise's hide_solutions)
+book-student: data
+	@mkdir -p _build
+	$(PY) -c "import yaml; c = yaml.safe_load(open('_config.yml')); c['sphinx']['config']['hide_solutions'] = True; c['title'] += ' (student edition)'; yaml.safe_dump(c, open('_build/student_config.yml', 'w'))"
+	$(BIN)/jupyter-book build --all --warningiserror --keep-going --config _build/student_config.yml --path-output _build/student .
+	@echo "student edition: _build/student/_build/html/index.html"
 
 test: data
 	$(PY) -m pytest tests notebooks assignments/source --nbval-lax --nbval-current-env
