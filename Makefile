@@ -21,7 +21,7 @@ DATA := data/mri_dataset.h5
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all install data book book-student test unit notebooks lab clean weights compare assignments
+.PHONY: all install data book book-student browser-test test unit notebooks lab clean weights compare assignments
 
 all: test book
 
@@ -51,6 +51,12 @@ book-student: data
 	$(PY) -c "import yaml; c = yaml.safe_load(open('_config.yml')); c['sphinx']['config']['hide_solutions'] = True; c['title'] += ' (student edition)'; yaml.safe_dump(c, open('_build/student_config.yml', 'w'))"
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going --config _build/student_config.yml --path-output _build/student .
 	@echo "student edition: _build/student/_build/html/index.html"
+
+# the rendered book in headless Chromium (run `make book` first; needs Debian's chromium package)
+browser-test: install
+	$(PY) -m pip install --quiet playwright==1.65.2 $(QUIET_PIP)
+	@command -v chromium >/dev/null || { echo "no chromium: apt-get install -y chromium"; exit 1; }
+	$(PY) -m pytest browser_tests -q -s
 
 test: data
 	$(PY) -m pytest tests notebooks assignments/source --nbval-lax --nbval-current-env

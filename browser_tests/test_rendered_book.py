@@ -1,0 +1,110 @@
+"""The rendered book in a real browser (headless Chromium driven by Playwright).
+
+Run after ``make book`` with ``make browser-test``. For every page in ``_toc.yml``:
+no cell output holds a traceback or an error, every image has loaded, and every static
+slider companion (a ``FuncAnimation.to_jshtml`` player) shows another frame when its
+slider is moved. A full-page screenshot of each page is saved in ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+    return pages
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (HTML / "index.html").is_file():
+        pytest.fail("no rendered book in _build/html: run `make book` first")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep the test output readable
+            pass
+
+    handler = functools.partial(Quiet, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium package or set CHROMIUM")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                                    "--disable-background-networking", "--disable-component-update",
+                                    "--disable-sync"])
+        yield b
+        b.close()
+
+
+SUMMARY = {"pages": 0, "images": 0, "players": 0}
+
+
+@pytest.mark.parametrize("page_file", toc_pages())
+def test_page(server, browser, page_file):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # the book loads MathJax and fonts from the web; this machine is offline, so skip them
+    page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(server)
+               else route.continue_())
+    page.goto(f"{server}/{page_file}.html", wait_until="load")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(200)
+
+    errors = page.locator(".cell_output .traceback, .cell_output .output.error, .cell_output .stderr")
+    assert errors.count() == 0, f"{page_file}: {errors.count()} error outputs"
+    assert "Traceback (most recent call last)" not in page.content()
+
+    broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                           ".map(i => i.src.slice(0, 80))")
+    assert broken == [], f"{page_file}: images that did not load: {broken}"
+    n_images = page.evaluate("document.images.length")
+
+    players = page.locator("div.animation")
+    for k in range(players.count()):
+        player = players.nth(k)
+        image = player.locator("img").first
+        slider = player.locator("input[type=range]").first
+        before = image.get_attribute("src")
+        last = int(slider.get_attribute("max"))
+        slider.evaluate(f"(s) => {{ s.value = {last}; s.dispatchEvent(new Event('input')); }}")
+        page.wait_for_timeout(100)
+        after = image.get_attribute("src")
+        assert after and after != before, f"{page_file}: slider companion {k} did not change its frame"
+    SUMMARY["pages"] += 1
+    SUMMARY["images"] += n_images
+    SUMMARY["players"] += players.count()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (page_file.replace("/", "_") + ".png")), full_page=True)
+    page.close()
+
+
+def test_summary():
+    print(f"\nbrowser test: {SUMMARY['pages']} pages, {SUMMARY['images']} images loaded, "
+          f"{SUMMARY['players']} slider companions moved; screenshots in {SHOTS}")
+    assert SUMMARY["pages"] == len(toc_pages())
