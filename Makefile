@@ -40,8 +40,15 @@ install: $(STAMP)
 data: install
 	$(PY) -m mrilab.data --out $(DATA)
 
+# the executed notebooks are cached in _build/.jupyter_cache; its key is a hash of the package,
+# the weights and the requirements, so an edit to mrilab re-executes every chapter
+CACHE_KEY = $$(find mrilab weights -type f \( -name '*.py' -o -name '*.pt' \) | LC_ALL=C sort | xargs cat requirements.txt | sha256sum | cut -c1-16)
+
 book: data
-	@start=$$(date +%s); \
+	@start=$$(date +%s); key=$(CACHE_KEY); \
+	if [ "$$(cat _build/.mrilab-cache-key 2>/dev/null)" != "$$key" ]; then \
+		rm -rf _build/.jupyter_cache; mkdir -p _build; echo "$$key" > _build/.mrilab-cache-key; \
+		echo "mrilab, weights or requirements changed (key $$key): executing every chapter"; fi; \
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going . || exit 1; \
 	echo "book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
 

@@ -1,7 +1,8 @@
 """The rendered book in a real browser (headless Chromium driven by Playwright).
 
 Run after ``make book`` with ``make browser-test``. For every page in ``_toc.yml``:
-no cell output holds a traceback or an error, every image has loaded, and every static
+no cell output holds a traceback or an error, every image has loaded, every figure has
+alt text, and every static
 slider companion (a ``FuncAnimation.to_jshtml`` player) shows another frame when its
 slider is moved. A full-page screenshot of each page is saved in ``_build/screenshots/``.
 """
@@ -84,6 +85,8 @@ def test_page(server, browser, page_file):
                            ".map(i => i.src.slice(0, 80))")
     assert broken == [], f"{page_file}: images that did not load: {broken}"
     n_images = page.evaluate("document.images.length")
+    no_alt = page.evaluate("Array.from(document.querySelectorAll('.cell_output img')).filter(i => !i.alt.trim()).length")
+    assert no_alt == 0, f"{page_file}: {no_alt} figures without alt text"
 
     players = page.locator("div.animation")
     for k in range(players.count()):

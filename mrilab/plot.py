@@ -163,7 +163,7 @@ def metric_distributions(scores: dict[str, dict[str, np.ndarray]], *,
 
 
 def slider_player(fig, update: Callable[[Any], Any], values: Sequence[Any], *,
-                  interval: int = 700):
+                  interval: int = 700, alt: str = ""):
     """A slider that works without a kernel: precomputed frames in a JavaScript player.
 
     Calls ``update(value)`` for each value to redraw ``fig``, renders every
@@ -180,6 +180,8 @@ def slider_player(fig, update: Callable[[Any], Any], values: Sequence[Any], *,
         The slider positions, one frame each.
     interval : int
         Milliseconds between frames when playing.
+    alt : str
+        Alternative text of the player's frame image, for readers who cannot see it.
     """
     import matplotlib.pyplot as plt
     from IPython.display import HTML
@@ -189,5 +191,9 @@ def slider_player(fig, update: Callable[[Any], Any], values: Sequence[Any], *,
     anim = FuncAnimation(fig, lambda i: update(values[i]), frames=len(values),
                          interval=interval, blit=False)
     html = anim.to_jshtml(default_mode="once")
+    if alt:
+        from html import escape
+
+        html = html.replace("<img ", f'<img alt="{escape(alt)}" ', 1)
     plt.close(fig)
     return HTML(html)

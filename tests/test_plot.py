@@ -27,8 +27,9 @@ def test_slider_player_has_one_frame_per_value():
         ax.clear()
         ax.imshow(np.full((4, 4), v))
 
-    html = plot.slider_player(fig, update, [1, 2, 3]).data
+    html = plot.slider_player(fig, update, [1, 2, 3], alt='frames of "v"').data
     assert "animation" in html.lower() and html.count("data:image/png;base64") == 3
+    assert '<img alt="frames of &quot;v&quot;" ' in html
     assert set(drawn) == {1, 2, 3}
 
 
