@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._io import atomic_path
 from .data import load_dataset
 from .metrics import evaluate
 from .registry import methods as registered_methods
@@ -76,13 +77,10 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 def write_csv(rows: list[dict[str, Any]], path: str | os.PathLike) -> Path:
     """Write the rows to CSV (temporary file, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
     return path
 
 

@@ -30,6 +30,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._io import atomic_path
+
 __all__ = ["release_notebook", "release", "autograde", "GradeReport"]
 
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)",
@@ -80,9 +82,8 @@ def release(sources: list[str | os.PathLike], out_dir: str | os.PathLike) -> lis
             raise ValueError(f"{src} has no graded test cells (metadata.nbgrader.grade); "
                              f"is it an assignment source notebook?")
         target = out_dir / src.name
-        tmp = target.with_name(f".{target.name}.tmp")
-        nbformat.write(release_notebook(nb), tmp)
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            nbformat.write(release_notebook(nb), tmp)
         written.append(target)
     return written
 

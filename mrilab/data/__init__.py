@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_path
 from .._version import __version__
 from ..fourier import fft2c
 from ..phantom import random_phantom
@@ -134,24 +134,15 @@ def make_dataset(path: str | os.PathLike, n_train: int = DEFAULTS["n_train"],
     params = dataset_params(n_train, n_test, size=size, acceleration=acceleration,
                             center_fraction=center_fraction, pattern=pattern, seed=seed)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(2)]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs.update(params)
-            f.attrs["mrilab_version"] = __version__
-            for split, rng in zip(SPLITS, rngs):
-                arrays = _generate_split(params[f"n_{split}"], rng, params)
-                group = f.create_group(split)
-                for key in KEYS:
-                    group.create_dataset(key, data=arrays[key], chunks=True if len(arrays[key]) else None)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a dataset or checkpoint is not
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs.update(params)
+        f.attrs["mrilab_version"] = __version__
+        for split, rng in zip(SPLITS, rngs):
+            arrays = _generate_split(params[f"n_{split}"], rng, params)
+            group = f.create_group(split)
+            for key in KEYS:
+                group.create_dataset(key, data=arrays[key], chunks=True if len(arrays[key]) else None)
     return path
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -25,6 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from .._io import atomic_path
 from .._version import __version__
 from ..data import load_dataset
 from ..metrics import evaluate
@@ -181,20 +181,12 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike, *, metrics: dict[
     if not hasattr(model, "config"):
         raise ValueError(f"{type(model).__name__} has no config to rebuild it from; "
                          f"save a KSpaceUNet, Cascade or RefinementCNN")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     payload = {"model": type(model).__name__, "config": model.config, "state_dict": state,
                "metrics": dict(metrics or {}), "info": dict(info or {}), "mrilab_version": __version__}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    path = Path(path)
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a dataset or checkpoint is not
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
