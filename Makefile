@@ -55,7 +55,7 @@ book: data
 # the student edition: the same book with the exercise solutions removed (sphinx-exercise's hide_solutions)
 book-student: data
 	@mkdir -p _build
-	$(PY) -c "import yaml; c = yaml.safe_load(open('_config.yml')); c['sphinx']['config']['hide_solutions'] = True; c['title'] += ' (student edition)'; yaml.safe_dump(c, open('_build/student_config.yml', 'w'))"
+	$(PY) -c "import yaml; c = yaml.safe_load(open('_config.yml')); c['sphinx']['config']['hide_solutions'] = True; c['execute']['execute_notebooks'] = 'force'; c['title'] += ' (student edition)'; yaml.safe_dump(c, open('_build/student_config.yml', 'w'))"
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going --config _build/student_config.yml --path-output _build/student .
 	@echo "student edition: _build/student/_build/html/index.html"
 
