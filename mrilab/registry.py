@@ -129,7 +129,7 @@ def _cached_model(path: str, mtime: float, expected: str):
     return load_model(path, expected=expected)
 
 
-def _network(default_file: str, expected: str):
+def _network(expected: str):
     def run(k, m, weights):
         import torch
 
@@ -145,9 +145,9 @@ def _network(default_file: str, expected: str):
     return run
 
 
-register("kspace_unet", _network("kspace_unet.pt", "KSpaceUNet"),
+register("kspace_unet", _network("KSpaceUNet"),
          defaults=dict(weights=str(WEIGHTS_DIR / "kspace_unet.pt")),
          description="U-Net on weighted k-space with hard data consistency (shipped weights)")
-register("cascade", _network("cascade.pt", "Cascade"),
+register("cascade", _network("Cascade"),
          defaults=dict(weights=str(WEIGHTS_DIR / "cascade.pt")),
          description="frozen k-space U-Net, inverse FFT, residual image-space U-Net (shipped weights)")

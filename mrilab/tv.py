@@ -51,8 +51,13 @@ def total_variation(x: Any) -> float | np.ndarray:
     float, or ndarray of shape (N,)
     """
     x = as_array(x, "x", max_ndim=3)
-    tv = np.sqrt(np.sum(np.abs(gradient(x)) ** 2, axis=-3)).sum(axis=(-2, -1))
+    tv = _tv(x)
     return float(tv) if x.ndim == 2 else tv
+
+
+def _tv(x: np.ndarray) -> np.ndarray:
+    """Isotropic TV over the last two axes, without input checks."""
+    return np.sqrt(np.sum(np.abs(gradient(x)) ** 2, axis=-3)).sum(axis=(-2, -1))
 
 
 def _chambolle(f: np.ndarray, lam: float, max_iter: int, tol: float) -> np.ndarray:
@@ -171,8 +176,7 @@ def tv_cs_objective(x: np.ndarray, kspace: np.ndarray, mask: np.ndarray, lam: fl
     """``1/2 ||M F x - y||^2 + lam TV(x)`` per image (shape (N,) for a stack)."""
     residual = fft2c(x) * mask - kspace * mask
     data = 0.5 * np.sum(np.abs(residual) ** 2, axis=(-2, -1))
-    tv = np.sqrt(np.sum(np.abs(gradient(x)) ** 2, axis=-3)).sum(axis=(-2, -1))
-    return data + lam * tv
+    return data + lam * _tv(x)
 
 
 def tv_cs(kspace: Any, mask: Any, lam: float = TV_CS_DEFAULTS["lam"], *,
