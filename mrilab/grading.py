@@ -133,22 +133,21 @@ def autograde(submission: str | os.PathLike, source: str | os.PathLike, *, timeo
     tests = {_meta(c)["grade_id"]: c for c in src.cells if _meta(c).get("grade")}
     if not tests:
         raise ValueError(f"{source} has no graded test cells; pass the assignment's source notebook")
-    found = set()
+    restored = {}  # grade_id -> the submission's cell, now holding the source's tests
     for cell in sub.cells:
         gid = _meta(cell).get("grade_id")
-        if gid in tests and _meta(tests[gid]).get("grade"):
+        if gid in tests:
             cell.source = tests[gid].source
             cell.metadata["nbgrader"] = dict(_meta(tests[gid]))
-            found.add(gid)
+            restored[gid] = cell
     client = NotebookClient(sub, timeout=timeout, allow_errors=True, kernel_name="python3",
                             resources={"metadata": {"path": str(cwd or submission.parent)}})
-    client.execute()
+    client.execute()  # runs the cells of `sub` in place
     report = GradeReport()
-    by_id = {_meta(c).get("grade_id"): c for c in sub.cells if _meta(c).get("grade")}
     for gid, test in tests.items():
         report.max_points[gid] = float(_meta(test).get("points", 0))
-        cell = by_id.get(gid)
-        if cell is None or gid not in found:
+        cell = restored.get(gid)
+        if cell is None:
             report.points[gid] = 0.0
             report.errors[gid] = "test cell missing from the submission"
             continue

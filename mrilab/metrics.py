@@ -47,6 +47,17 @@ def _psnr(t: np.ndarray, p: np.ndarray) -> float:
         return peak_signal_noise_ratio(t, p, data_range=1.0)
 
 
+def _ssim(t: np.ndarray, p: np.ndarray) -> float:
+    return structural_similarity(t, p, data_range=1.0)
+
+
+def _rmse(t: np.ndarray, p: np.ndarray) -> float:
+    return np.sqrt(np.mean((t - p) ** 2))
+
+
+_METRICS = {"psnr": _psnr, "ssim": _ssim, "rmse": _rmse}
+
+
 def _per_image(fn, target: Any, pred: Any) -> float | np.ndarray:
     t, p = normalize_pair(target, pred)
     if t.ndim == 2:
@@ -84,7 +95,7 @@ def ssim(target: Any, pred: Any) -> float | np.ndarray:
     -------
     float, or ndarray of shape (N,) for a stack
     """
-    return _per_image(lambda t, p: structural_similarity(t, p, data_range=1.0), target, pred)
+    return _per_image(_ssim, target, pred)
 
 
 def rmse(target: Any, pred: Any) -> float | np.ndarray:
@@ -95,7 +106,7 @@ def rmse(target: Any, pred: Any) -> float | np.ndarray:
     float, or ndarray of shape (N,) for a stack; 0 is perfect, in units of
     the target's intensity range.
     """
-    return _per_image(lambda t, p: np.sqrt(np.mean((t - p) ** 2)), target, pred)
+    return _per_image(_rmse, target, pred)
 
 
 def evaluate(target: Any, pred: Any) -> dict[str, np.ndarray]:
@@ -117,8 +128,4 @@ def evaluate(target: Any, pred: Any) -> dict[str, np.ndarray]:
     """
     t, p = normalize_pair(target, pred)
     t, p = t.reshape(-1, *t.shape[-2:]), p.reshape(-1, *p.shape[-2:])
-    return {
-        "psnr": np.array([_psnr(a, b) for a, b in zip(t, p)]),
-        "ssim": np.array([structural_similarity(a, b, data_range=1.0) for a, b in zip(t, p)]),
-        "rmse": np.sqrt(np.mean((t - p) ** 2, axis=(-2, -1))),
-    }
+    return {name: np.array([fn(a, b) for a, b in zip(t, p)]) for name, fn in _METRICS.items()}

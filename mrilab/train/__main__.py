@@ -103,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
     metrics = {f"test_{k}": float(v.mean()) for k, v in scores.items()}
     info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
                 seed=args.seed, n_val=args.n_val, train_seconds=round(train_seconds, 1),
-                dataset={k: load_dataset(args.data, "test", index=slice(0, 1)).attrs.get(k) for k in DEFAULTS},
+                dataset={k: test.attrs.get(k) for k in DEFAULTS},
                 history={k: [float(x) for x in v] for k, v in history.items() if k != "batch_loss"})
     path = save_checkpoint(model, args.out, metrics=metrics, info=info)
     size = path.stat().st_size / 2 ** 20
