@@ -4,7 +4,10 @@ Run after ``make book`` with ``make browser-test``. For every page in ``_toc.yml
 no cell output holds a traceback or an error, every image has loaded, every figure has
 alt text, and every static
 slider companion (a ``FuncAnimation.to_jshtml`` player) shows another frame when its
-slider is moved. A full-page screenshot of each page is saved in ``_build/screenshots/``.
+slider is moved. Every chapter has Binder, Colab and JupyterHub launch buttons that open
+that chapter's notebook in the repository named in ``_config.yml``, and the JupyterHub
+button asks for the reader's hub. A full-page screenshot of each page is saved in
+``_build/screenshots/``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
@@ -64,7 +68,28 @@ def browser():
         b.close()
 
 
-SUMMARY = {"pages": 0, "images": 0, "players": 0}
+SUMMARY = {"pages": 0, "images": 0, "players": 0, "launch": 0}
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+HUB_LINK = 'a[href*="/hub/user-redirect/git-pull"]'
+
+
+def expected_launch_links(page_file: str) -> dict[str, str]:
+    """The Binder and Colab addresses of a chapter, from the repository in _config.yml."""
+    repo, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    owner, name = urlparse(repo).path.strip("/").split("/")
+    return {"binder": f"https://mybinder.org/v2/gh/{owner}/{name}/{branch}?urlpath=lab/tree/{page_file}.ipynb",
+            "colab": f"https://colab.research.google.com/github/{owner}/{name}/blob/{branch}/{page_file}.ipynb"}
+
+
+def check_launch_buttons(page, page_file: str) -> None:
+    hrefs = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href)")
+    for kind, url in expected_launch_links(page_file).items():
+        assert url in hrefs, f"{page_file}: no {kind} button to {url}"
+    hub = [h for h in hrefs if "/hub/user-redirect/git-pull" in h]
+    assert len(hub) == 1, f"{page_file}: {len(hub)} JupyterHub buttons"
+    query = parse_qs(urlparse(hub[0]).query)
+    assert query["repo"] == [CONFIG["repository"]["url"]] and query["branch"] == [CONFIG["repository"]["branch"]]
+    assert query["urlpath"][0].endswith(f"/{page_file}.ipynb"), query
 
 
 @pytest.mark.parametrize("page_file", toc_pages())
@@ -99,6 +124,9 @@ def test_page(server, browser, page_file):
         page.wait_for_timeout(100)
         after = image.get_attribute("src")
         assert after and after != before, f"{page_file}: slider companion {k} did not change its frame"
+    if page_file.startswith("notebooks/"):
+        check_launch_buttons(page, page_file)
+        SUMMARY["launch"] += 1
     SUMMARY["pages"] += 1
     SUMMARY["images"] += n_images
     SUMMARY["players"] += players.count()
@@ -107,7 +135,36 @@ def test_page(server, browser, page_file):
     page.close()
 
 
+def test_jupyterhub_button_asks_for_the_readers_hub(server, browser):
+    page = browser.new_page()
+    page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(server)
+               else route.continue_())
+    page.goto(f"{server}/notebooks/05_tv_denoising.html", wait_until="load")
+    page.evaluate("window.open = (url) => { window.__opened = url; }")  # stay offline
+    link = page.locator(HUB_LINK).first
+    configured = link.get_attribute("href")
+    answers = iter(["hub.my-course.edu/hub/login", ""])
+    prompts = []
+
+    def answer(dialog):
+        prompts.append(dialog.default_value)
+        dialog.accept(next(answers))
+
+    page.on("dialog", answer)
+    link.evaluate("a => a.click()")
+    assert prompts[0] == "", "a placeholder hub in _config.yml must not be suggested"
+    opened = page.evaluate("window.__opened")
+    assert opened == "https://hub.my-course.edu" + configured[configured.index("/hub/user-redirect/git-pull"):]
+    # the next press suggests the hub just used; an empty answer opens nothing
+    page.evaluate("window.__opened = null")
+    link.evaluate("a => a.click()")
+    assert prompts[1] == "https://hub.my-course.edu"
+    assert page.evaluate("window.__opened") is None
+    page.close()
+
+
 def test_summary():
     print(f"\nbrowser test: {SUMMARY['pages']} pages, {SUMMARY['images']} images loaded, "
-          f"{SUMMARY['players']} slider companions moved; screenshots in {SHOTS}")
+          f"{SUMMARY['players']} slider companions moved, launch buttons on {SUMMARY['launch']} chapters; "
+          f"screenshots in {SHOTS}")
     assert SUMMARY["pages"] == len(toc_pages())
