@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if given:
         current = read_settings((args.root / "_config.yml").read_text())
         given = {**current, **given}
+    sys.path.insert(0, str(ROOT))  # mrilab from this checkout, installed or not
     from mrilab._io import atomic_path
 
     written = 0
