@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 
+from tools import launch  # the repository root is on sys.path (conftest.py lives there)
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
@@ -69,27 +71,23 @@ def browser():
 
 
 SUMMARY = {"pages": 0, "images": 0, "players": 0, "launch": 0}
-CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-HUB_LINK = 'a[href*="/hub/user-redirect/git-pull"]'
-
-
-def expected_launch_links(page_file: str) -> dict[str, str]:
-    """The Binder and Colab addresses of a chapter, from the repository in _config.yml."""
-    repo, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
-    owner, name = urlparse(repo).path.strip("/").split("/")
-    return {"binder": f"https://mybinder.org/v2/gh/{owner}/{name}/{branch}?urlpath=lab/tree/{page_file}.ipynb",
-            "colab": f"https://colab.research.google.com/github/{owner}/{name}/blob/{branch}/{page_file}.ipynb"}
+SETTINGS = launch.read_settings((ROOT / "_config.yml").read_text())
+HUB_MARK = "/hub/user-redirect/git-pull"
 
 
 def check_launch_buttons(page, page_file: str) -> None:
+    """Binder and Colab open this chapter's notebook in the repository of _config.yml, as
+    tools/launch.py's badges do; the JupyterHub button pulls the same repository and branch."""
     hrefs = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href)")
-    for kind, url in expected_launch_links(page_file).items():
+    repo, branch, notebook = SETTINGS["repository"], SETTINGS["branch"], f"{page_file}.ipynb"
+    for kind, url in (("Binder", launch.binder_url(repo, branch, notebook)),
+                      ("Colab", launch.colab_url(repo, branch, notebook))):
         assert url in hrefs, f"{page_file}: no {kind} button to {url}"
-    hub = [h for h in hrefs if "/hub/user-redirect/git-pull" in h]
+    hub = [h for h in hrefs if HUB_MARK in h]
     assert len(hub) == 1, f"{page_file}: {len(hub)} JupyterHub buttons"
     query = parse_qs(urlparse(hub[0]).query)
-    assert query["repo"] == [CONFIG["repository"]["url"]] and query["branch"] == [CONFIG["repository"]["branch"]]
-    assert query["urlpath"][0].endswith(f"/{page_file}.ipynb"), query
+    assert query["repo"] == [repo] and query["branch"] == [branch]
+    assert query["urlpath"][0].endswith(f"/{notebook}"), query
 
 
 @pytest.mark.parametrize("page_file", toc_pages())
@@ -141,7 +139,7 @@ def test_jupyterhub_button_asks_for_the_readers_hub(server, browser):
                else route.continue_())
     page.goto(f"{server}/notebooks/05_tv_denoising.html", wait_until="load")
     page.evaluate("window.open = (url) => { window.__opened = url; }")  # stay offline
-    link = page.locator(HUB_LINK).first
+    link = page.locator(f'a[href*="{HUB_MARK}"]').first
     configured = link.get_attribute("href")
     answers = iter(["hub.my-course.edu/hub/login", ""])
     prompts = []
@@ -154,7 +152,7 @@ def test_jupyterhub_button_asks_for_the_readers_hub(server, browser):
     link.evaluate("a => a.click()")
     assert prompts[0] == "", "a placeholder hub in _config.yml must not be suggested"
     opened = page.evaluate("window.__opened")
-    assert opened == "https://hub.my-course.edu" + configured[configured.index("/hub/user-redirect/git-pull"):]
+    assert opened == "https://hub.my-course.edu" + configured[configured.index(HUB_MARK):]
     # the next press suggests the hub just used; an empty answer opens nothing
     page.evaluate("window.__opened = null")
     link.evaluate("a => a.click()")

@@ -88,3 +88,12 @@ def kspace_and_mask(kspace: Any, mask: Any, name: str = "kspace") -> tuple[np.nd
         raise ValueError(f"mask must have shape {k.shape[-2:]} or {k.shape}, got {m.shape}; "
                          f"pass one mask per k-space image or one mask for all")
     return k, m
+
+
+def as_stack(kspace: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Checked k-space and mask (from :func:`kspace_and_mask`) as stacks of shape (N, H, W).
+
+    One mask for all images is broadcast (a read-only view) to one per image.
+    """
+    k3 = kspace.reshape(-1, *kspace.shape[-2:])
+    return k3, np.broadcast_to(mask.reshape(-1, *mask.shape[-2:]), k3.shape)

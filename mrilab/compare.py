@@ -22,11 +22,11 @@ import numpy as np
 
 from ._io import atomic_path
 from .data import load_dataset
-from .metrics import evaluate
+from .metrics import evaluate, psnr, ssim
 from .registry import methods as registered_methods
 from .registry import reconstruct
 
-__all__ = ["run_methods", "summary_rows", "markdown_table", "write_csv", "paired_test",
+__all__ = ["run_methods", "summary_rows", "markdown_table", "write_csv", "save_figure", "paired_test",
            "sample_panel", "STUDY_METHODS"]
 
 #: The methods of the research study, in its order, then the classical method it left out.
@@ -84,6 +84,14 @@ def write_csv(rows: list[dict[str, Any]], path: str | os.PathLike) -> Path:
     return path
 
 
+def save_figure(fig, path: str | os.PathLike, *, dpi: int = 110) -> Path:
+    """Save a matplotlib figure as PNG (temporary file, then rename)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return path
+
+
 def paired_test(scores: dict[str, dict[str, np.ndarray]], better: str, worse: str,
                 metric: str = "psnr") -> dict[str, Any]:
     """Wilcoxon signed-rank test that ``better`` beats ``worse`` on ``metric``, phantom by phantom.
@@ -124,8 +132,6 @@ def sample_panel(target: np.ndarray, recons: dict[str, np.ndarray], *, reference
     fig : matplotlib Figure
     """
     import matplotlib.pyplot as plt
-
-    from .metrics import psnr, ssim
 
     names = list(recons)
     rows = 3 if reference else 2
@@ -174,19 +180,19 @@ def main(argv: list[str] | None = None) -> int:
     scores = {name: evaluate(test.phantoms, r) for name, r in recons.items()}
     rows = summary_rows(scores, seconds)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, out / "comparison.csv")
     table = markdown_table(rows)
-    (out / "comparison.md").write_text(table + "\n")
+    with atomic_path(out / "comparison.md") as tmp:
+        tmp.write_text(table + "\n")
     print(table)
     fig, _ = metric_distributions(scores, title=f"{len(test)} test phantoms")
-    fig.savefig(out / "distributions.png", dpi=120)
+    save_figure(fig, out / "distributions.png", dpi=120)
     plt.close(fig)
     reference = "cascade" if "cascade" in names else None
     for i in args.samples:
         fig = sample_panel(test.phantoms[i], {n: r[i] for n, r in recons.items()}, reference=reference,
                            title=f"test phantom {i}")
-        fig.savefig(out / f"sample_{i}.png", dpi=110)
+        save_figure(fig, out / f"sample_{i}.png")
         plt.close(fig)
     print(f"wrote {out}/comparison.csv, comparison.md, distributions.png and "
           f"{len(args.samples)} sample panels; wall time {time.perf_counter() - start:.1f} s")

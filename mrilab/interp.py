@@ -8,19 +8,12 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.signal import get_window
 
-from ._checks import as_array, kspace_and_mask
+from ._checks import as_array, as_stack, kspace_and_mask
 
 __all__ = ["interpolate_kspace", "lowpass", "INTERPOLATION_METHODS", "WINDOWS"]
 
 INTERPOLATION_METHODS = ("linear", "cubic", "radial")
 WINDOWS = ("box", "hann", "hamming", "tukey")
-
-
-def _check_pair(kspace: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
-    k, m = kspace_and_mask(kspace, mask)
-    k3 = k.reshape(-1, *k.shape[-2:]).astype(np.complex128)
-    m3 = np.broadcast_to(m.reshape(-1, *m.shape[-2:]), k3.shape)
-    return k3, m3
 
 
 def _along_columns(k: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
@@ -98,7 +91,8 @@ def interpolate_kspace(kspace: Any, mask: Any, *, method: str = "linear") -> np.
     """
     if method not in INTERPOLATION_METHODS:
         raise ValueError(f"method must be one of {INTERPOLATION_METHODS}, got {method!r}")
-    k3, m3 = _check_pair(kspace, mask)
+    k3, m3 = as_stack(*kspace_and_mask(kspace, mask))
+    k3 = k3.astype(np.complex128)
     fill = _radial if method == "radial" else lambda k, m: _along_columns(k, m, method)
     out = np.stack([fill(k, m) for k, m in zip(k3, m3)])
     return out.reshape(np.shape(kspace))

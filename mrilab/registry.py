@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import kspace_and_mask
+from ._checks import as_stack, kspace_and_mask
 from .interp import interpolate_kspace
 from .recon import zero_filled
 from .tv import TV_CS_DEFAULTS, tv_cs, tv_denoise
@@ -89,8 +89,7 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
     if unknown:
         raise ValueError(f"method {method!r} takes no parameter(s) {sorted(unknown)}; "
                          f"its parameters are {sorted(entry.defaults) or 'none'}")
-    k3 = k.reshape(-1, *k.shape[-2:])
-    m3 = np.broadcast_to(m.reshape(-1, *m.shape[-2:]), k3.shape)
+    k3, m3 = as_stack(k, m)
     out = entry.fn(k3, m3, **{**entry.defaults, **params})
     return np.asarray(out, dtype=np.float32).reshape(k.shape)
 

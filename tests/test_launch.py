@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("launch", ROOT / "tools" / "launch.py")
-launch = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(launch)
+from tools import launch  # the repository root is on sys.path (conftest.py lives there)
+
+ROOT = launch.ROOT
 
 FORK = dict(repository="https://github.com/a-university/mri-course", branch="spring-2027",
             jupyterhub="https://hub.a-university.edu")
