@@ -11,7 +11,7 @@ import time
 import torch
 
 import mrilab
-from mrilab.registry import methods
+from mrilab.registry import weights_path
 
 
 def main() -> None:
@@ -27,7 +27,7 @@ def main() -> None:
             start = time.perf_counter()
             mrilab.reconstruct(name, test.kspace_undersampled, test.masks)
             times.append(time.perf_counter() - start)
-        model = mrilab.load_model(methods()[name].defaults["weights"])
+        model = mrilab.load_model(weights_path(name))
         print(f"  {name:12s} {min(times):.3f} s for all {len(test)} (best of 5), "
               f"{1000 * min(times) / len(test):.1f} ms per image, "
               f"{sum(p.numel() for p in model.parameters()):,} parameters, trained in "

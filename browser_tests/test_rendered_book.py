@@ -2,7 +2,8 @@
 
 Run after ``make book`` with ``make browser-test``. For every page in ``_toc.yml``:
 no cell output holds a traceback or an error, every image has loaded, every figure has
-alt text, and every static
+alt text, every equation is typeset by MathJax served from the build (the browser reaches
+nothing else, as a reader offline), no code cell is wider than the page, and every static
 slider companion (a ``FuncAnimation.to_jshtml`` player) shows another frame when its
 slider is moved. Every chapter has Binder, Colab and JupyterHub launch buttons that open
 that chapter's notebook in the repository named in ``_config.yml``, and the JupyterHub
@@ -70,7 +71,7 @@ def browser():
         b.close()
 
 
-SUMMARY = {"pages": 0, "images": 0, "players": 0, "launch": 0}
+SUMMARY = {"pages": 0, "images": 0, "players": 0, "launch": 0, "equations": 0}
 SETTINGS = launch.read_settings((ROOT / "_config.yml").read_text())
 HUB_MARK = "/hub/user-redirect/git-pull"
 
@@ -93,12 +94,28 @@ def check_launch_buttons(page, page_file: str) -> None:
 @pytest.mark.parametrize("page_file", toc_pages())
 def test_page(server, browser, page_file):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    # the book loads MathJax and fonts from the web; this machine is offline, so skip them
+    # only the book's own server: whatever the page needs (MathJax included) must come from the build
     page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(server)
                else route.continue_())
     page.goto(f"{server}/{page_file}.html", wait_until="load")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_timeout(200)
+
+    n_math = page.locator(".math").count()
+    if n_math:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=20_000)
+        page.evaluate("() => MathJax.startup.promise")
+        typeset = page.locator(".math mjx-container").count()
+        assert typeset == n_math, f"{page_file}: {typeset} of {n_math} equations typeset by MathJax"
+        text = page.locator("article").inner_text()
+        assert "\\(" not in text and "\\[" not in text, f"{page_file}: raw TeX left on the page"
+        SUMMARY["equations"] += n_math
+
+    wide = page.evaluate("Array.from(document.querySelectorAll('div.cell_input pre, div.highlight pre'))"
+                         ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.split('\\n')"
+                         ".reduce((a, b) => a.length > b.length ? a : b).slice(0, 90))")
+    assert wide == [], f"{page_file}: code wider than the page: {wide}"
 
     errors = page.locator(".cell_output .traceback, .cell_output .output.error, .cell_output .stderr")
     assert errors.count() == 0, f"{page_file}: {errors.count()} error outputs"
@@ -163,6 +180,7 @@ def test_jupyterhub_button_asks_for_the_readers_hub(server, browser):
 
 def test_summary():
     print(f"\nbrowser test: {SUMMARY['pages']} pages, {SUMMARY['images']} images loaded, "
-          f"{SUMMARY['players']} slider companions moved, launch buttons on {SUMMARY['launch']} chapters; "
+          f"{SUMMARY['players']} slider companions moved, {SUMMARY['equations']} equations typeset, "
+          f"launch buttons on {SUMMARY['launch']} chapters; "
           f"screenshots in {SHOTS}")
     assert SUMMARY["pages"] == len(toc_pages())

@@ -11,14 +11,16 @@ Sampling
     :func:`cartesian_mask`, :func:`effective_acceleration`, :func:`point_spread_function`
 Reconstruction
     :func:`zero_filled`, :func:`interpolate_kspace`, :func:`lowpass`,
-    :func:`tv_denoise`, :func:`tv_cs`, and :func:`reconstruct`, which runs any
-    of them by name (:mod:`mrilab.registry`)
+    :func:`tv_denoise`, :func:`tv_cs`, :func:`wavelet_cs`, and :func:`reconstruct`,
+    which runs any of them by name (:mod:`mrilab.registry`)
 Operators with adjoints
     :mod:`mrilab.operators` (gradient/divergence, masked Fourier)
 Metrics (normalised by the ground truth's range)
     :func:`psnr`, :func:`ssim`, :func:`rmse`, :func:`evaluate`
 Data
-    :func:`make_dataset`, :func:`load_dataset`, :func:`ensure_dataset`
+    :func:`make_dataset` (presets ``"seed"``, ``"realistic"``, ``"anatomy"``),
+    :func:`load_dataset`, :func:`ensure_dataset`; :mod:`mrilab.data.realistic` (what a
+    scanner adds) and :mod:`mrilab.data.anatomy` (real brain slices)
 Networks (PyTorch, imported on first use)
     :mod:`mrilab.models`, :mod:`mrilab.train` (training loop, checkpoints,
     ``python -m mrilab.train``), :func:`load_model`, :mod:`mrilab.compare`
@@ -34,6 +36,7 @@ from .phantom import random_phantom, shepp_logan
 from .recon import zero_filled
 from .sampling import cartesian_mask, effective_acceleration, point_spread_function
 from .tv import total_variation, tv_cs, tv_denoise
+from .wavelet import wavelet_cs
 from .interp import interpolate_kspace, lowpass
 from .registry import reconstruct
 
@@ -45,7 +48,7 @@ __all__ = [
     "zero_filled",
     "psnr", "ssim", "rmse", "evaluate",
     "make_dataset", "load_dataset", "ensure_dataset",
-    "tv_denoise", "tv_cs", "total_variation",
+    "tv_denoise", "tv_cs", "total_variation", "wavelet_cs",
     "interpolate_kspace", "lowpass",
     "reconstruct",
 ]

@@ -76,6 +76,29 @@ def as_rng(rng: np.random.Generator | int | None, name: str = "rng") -> np.rando
                      f"{type(rng).__name__}; use np.random.default_rng(seed)")
 
 
+def as_mask(mask: Any, name: str = "mask", *, max_ndim: int | None = 3) -> np.ndarray:
+    """A sampling mask as a bool array: True/False or exactly 0 and 1, at least one sample per image.
+
+    A mask is a sampling pattern, not a weight: a value such as 0.5 would silently
+    scale the measured samples, so it is refused, as is a mask that samples nothing
+    (its reconstruction would be a black image).
+    """
+    arr = as_array(mask, name, max_ndim=max_ndim, allow_complex=False)
+    if arr.dtype != bool:
+        bad = (arr != 0) & (arr != 1)
+        if bad.any():
+            raise ValueError(f"{name} must hold only True/False or 0/1 (a sampling pattern), got values "
+                             f"such as {arr[bad].flat[0]!r}; to weight k-space multiply it yourself, or "
+                             f"threshold the mask: {name} > 0.5")
+        arr = arr.astype(bool)
+    empty = ~arr.reshape(-1, arr.shape[-2] * arr.shape[-1]).any(axis=1)
+    if empty.any():
+        raise ValueError(f"{name} samples nothing in {int(empty.sum())} of {empty.size} image(s) (index "
+                         f"{int(np.flatnonzero(empty)[0])}); a reconstruction from no data is a black image: "
+                         f"check how the mask was made (cartesian_mask gives at least the ACS lines)")
+    return arr
+
+
 def kspace_and_mask(kspace: Any, mask: Any, name: str = "kspace") -> tuple[np.ndarray, np.ndarray]:
     """Check k-space of shape (H, W) or (N, H, W) and a mask for it.
 
@@ -83,7 +106,7 @@ def kspace_and_mask(kspace: Any, mask: Any, name: str = "kspace") -> tuple[np.nd
     Returns the k-space array and the mask as bool, unchanged in shape.
     """
     k = as_array(kspace, name, max_ndim=3)
-    m = as_array(mask, "mask", max_ndim=3, allow_complex=False).astype(bool)
+    m = as_mask(mask, "mask")
     if m.shape[-2:] != k.shape[-2:] or (m.ndim == 3 and (k.ndim == 2 or len(m) != len(k))):
         raise ValueError(f"mask must have shape {k.shape[-2:]} or {k.shape}, got {m.shape}; "
                          f"pass one mask per k-space image or one mask for all")

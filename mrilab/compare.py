@@ -3,10 +3,14 @@
 Command line (replaces the research study's comparison scripts)::
 
     python -m mrilab.compare [--data data/mri_dataset.h5] [--out reports] [--methods zero_filled tv_cs ...]
+                             [--weights seed realistic]
 
-runs every method of :func:`mrilab.reconstruct` on the 20 test phantoms, prints a table
+runs every method of :func:`mrilab.reconstruct` on the test split, prints a table
 of mean +/- std PSNR/SSIM/RMSE and seconds per image, writes it as CSV and markdown,
 and saves the distribution figures and the per-sample panels under ``--out``.
+Methods that take ``noise_std`` get the noise level stored in the dataset (so
+``tv_cs`` and ``wavelet_cs`` use their parameters tuned for it); networks run once
+per weight set of ``--weights`` (rows ``cascade[realistic]`` and so on).
 """
 
 from __future__ import annotations
@@ -26,21 +30,45 @@ from .metrics import evaluate, psnr, ssim
 from .registry import methods as registered_methods
 from .registry import reconstruct
 
-__all__ = ["run_methods", "summary_rows", "markdown_table", "write_csv", "save_figure", "paired_test",
+__all__ = ["run_methods", "method_label", "summary_rows", "markdown_table", "write_csv", "save_figure", "paired_test",
            "sample_panel", "STUDY_METHODS"]
 
 #: The methods of the research study, in its order, then the classical method it left out.
 STUDY_METHODS = ("zero_filled", "tv_denoise", "kspace_unet", "cascade", "tv_cs")
 
 
-def run_methods(names: Sequence[str], kspace: np.ndarray, masks: np.ndarray
+def method_label(name: str, weights: str | None = None) -> str:
+    """``"cascade[realistic]"`` for a network with a weight set other than the seed one."""
+    return name if weights in (None, "seed") else f"{name}[{weights}]"
+
+
+def run_methods(names: Sequence[str], kspace: np.ndarray, masks: np.ndarray, *,
+                noise_std: float | None = None, weights: Sequence[str] = ("seed",)
                 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Reconstruct with each method; return the images and the seconds per image."""
+    """Reconstruct with each method; return the images and the seconds per image.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Registered methods (:func:`mrilab.registry.methods`).
+    kspace, masks : ndarray, shape (N, H, W)
+    noise_std : float, keyword-only
+        Passed to the methods that take it (their parameters tuned for this noise).
+    weights : sequence of str, keyword-only
+        Weight sets for the networks; each network runs once per set, labelled by
+        :func:`method_label`.
+    """
+    registered = registered_methods()
     recons, seconds = {}, {}
     for name in names:
-        start = time.perf_counter()
-        recons[name] = reconstruct(name, kspace, masks)
-        seconds[name] = (time.perf_counter() - start) / len(kspace)
+        defaults = registered[name].defaults if name in registered else {}
+        runs = [(method_label(name, w), dict(weights=w)) for w in weights] if "weights" in defaults else [(name, {})]
+        for label, params in runs:
+            if noise_std is not None and "noise_std" in defaults:
+                params["noise_std"] = noise_std
+            start = time.perf_counter()
+            recons[label] = reconstruct(name, kspace, masks, **params)
+            seconds[label] = (time.perf_counter() - start) / len(kspace)
     return recons, seconds
 
 
@@ -165,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", nargs="+", default=None,
                         help=f"methods to compare (default: all registered: {sorted(registered_methods())})")
     parser.add_argument("--samples", type=int, nargs="+", default=[0, 1, 2], help="test phantoms for the panels")
+    parser.add_argument("--weights", nargs="+", default=["seed"],
+                        help="weight sets of the networks (seed, realistic, or checkpoint paths)")
     args = parser.parse_args(argv)
     import matplotlib
 
@@ -176,7 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     names = args.methods or list(registered_methods())
     test = load_dataset(args.data, "test")
-    recons, seconds = run_methods(names, test.kspace_undersampled, test.masks)
+    noise_std = test.attrs.get("noise_std") or None
+    print(f"{args.data}: {len(test)} test images, preset {test.attrs.get('preset', 'seed')}, "
+          f"R = {test.attrs.get('acceleration', 4):g}, noise {noise_std or 0:g}")
+    recons, seconds = run_methods(names, test.kspace_undersampled, test.masks, noise_std=noise_std,
+                                  weights=args.weights)
     scores = {name: evaluate(test.phantoms, r) for name, r in recons.items()}
     rows = summary_rows(scores, seconds)
     out = Path(args.out)
@@ -188,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     fig, _ = metric_distributions(scores, title=f"{len(test)} test phantoms")
     save_figure(fig, out / "distributions.png", dpi=120)
     plt.close(fig)
-    reference = "cascade" if "cascade" in names else None
+    reference = method_label("cascade", args.weights[0]) if "cascade" in names else None
     for i in args.samples:
         fig = sample_panel(test.phantoms[i], {n: r[i] for n, r in recons.items()}, reference=reference,
                            title=f"test phantom {i}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_array
+from ._checks import as_array, as_mask
 from .fourier import fft2c, ifft2c
 
 __all__ = ["gradient", "divergence", "MaskedFourier", "inner"]
@@ -84,7 +84,7 @@ class MaskedFourier:
     """
 
     def __init__(self, mask: Any):
-        self.mask = as_array(mask, "mask", allow_complex=False).astype(bool)
+        self.mask = as_mask(mask, "mask", max_ndim=None)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``M F x``: k-space of ``x``, zero where not sampled."""

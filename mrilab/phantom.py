@@ -11,7 +11,8 @@ import numpy as np
 
 from ._checks import as_rng, positive_int
 
-__all__ = ["shepp_logan", "random_phantom", "MODIFIED_SHEPP_LOGAN"]
+__all__ = ["shepp_logan", "random_phantom", "random_ellipses", "other_phantom", "rasterise",
+           "MODIFIED_SHEPP_LOGAN"]
 
 #: The modified Shepp-Logan phantom (Toft 1996), one row per ellipse:
 #: intensity, semi-axis a, semi-axis b, centre x0, centre y0, angle (degrees).
@@ -29,17 +30,41 @@ MODIFIED_SHEPP_LOGAN = np.array([
 ])
 
 
-def _rasterise(ellipses: np.ndarray, size: int) -> np.ndarray:
-    """Sum the ellipses on a ``size x size`` grid of pixel centres."""
+def rasterise(ellipses: np.ndarray, size: int, *, slopes: np.ndarray | None = None) -> np.ndarray:
+    """Sum the ellipses on a ``size x size`` grid of pixel centres (float64, not clipped).
+
+    Parameters
+    ----------
+    ellipses : ndarray, shape (n, 6)
+        One row per ellipse: intensity, semi-axes a and b, centre x0 and y0, angle
+        (degrees), as in :data:`MODIFIED_SHEPP_LOGAN`.
+    size : int
+        Width and height of the grid covering ``[-1, 1] x [-1, 1]``.
+    slopes : ndarray, shape (n, 2), keyword-only
+        Optional linear intensity change inside each ellipse: ellipse ``i`` adds
+        ``A_i + slopes[i, 0] * u + slopes[i, 1] * v``, where ``u, v`` in [-1, 1] are
+        the coordinates along its own axes scaled by its semi-axes. Default: constant.
+    """
     coords = (np.arange(size) - (size - 1) / 2) / (size / 2)
-    x = coords[None, :]
-    y = -coords[:, None]  # row 0 is the top of the image
     image = np.zeros((size, size), dtype=np.float64)
-    for amp, a, b, x0, y0, phi in ellipses:
+    for i, (amp, a, b, x0, y0, phi) in enumerate(ellipses):
+        # only the pixels of the ellipse's bounding box (radius max(a, b)) are computed
+        r = max(a, b)
+        cols = np.flatnonzero(np.abs(coords - x0) <= r)
+        rows = np.flatnonzero(np.abs(-coords - y0) <= r)
+        if not len(cols) or not len(rows):
+            continue
+        box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        x = coords[None, cols[0]:cols[-1] + 1]
+        y = -coords[rows[0]:rows[-1] + 1, None]  # row 0 is the top of the image
         c, s = np.cos(np.deg2rad(phi)), np.sin(np.deg2rad(phi))
-        xr = (x - x0) * c + (y - y0) * s
-        yr = -(x - x0) * s + (y - y0) * c
-        image += amp * ((xr / a) ** 2 + (yr / b) ** 2 <= 1.0)
+        u = ((x - x0) * c + (y - y0) * s) / a
+        v = (-(x - x0) * s + (y - y0) * c) / b
+        inside = u ** 2 + v ** 2 <= 1.0
+        if slopes is None or not np.any(slopes[i]):
+            image[box] += amp * inside
+        else:
+            image[box] += np.where(inside, amp + slopes[i, 0] * u + slopes[i, 1] * v, 0.0)
     return image
 
 
@@ -61,7 +86,7 @@ def shepp_logan(size: int = 128) -> np.ndarray:
     Shepp & Logan (1974); the contrast-enhanced version of Toft (1996).
     """
     size = positive_int(size, "size", minimum=8)
-    return np.clip(_rasterise(MODIFIED_SHEPP_LOGAN, size), 0.0, 1.0).astype(np.float32)
+    return np.clip(rasterise(MODIFIED_SHEPP_LOGAN, size), 0.0, 1.0).astype(np.float32)
 
 
 def random_phantom(rng: np.random.Generator | int | None = None, size: int = 128) -> np.ndarray:
@@ -95,6 +120,24 @@ def random_phantom(rng: np.random.Generator | int | None = None, size: int = 128
     """
     rng = as_rng(rng)
     size = positive_int(size, "size", minimum=8)
+    return np.clip(rasterise(random_ellipses(rng), size), 0.0, 1.0).astype(np.float32)
+
+
+def random_ellipses(rng: np.random.Generator | int | None = None) -> np.ndarray:
+    """The ellipse table of a random phantom (see :func:`random_phantom`).
+
+    ``random_phantom(rng, size)`` rasterises exactly this table, drawn from the same
+    random numbers, so a realistic phantom (:mod:`mrilab.data.realistic`) built from the
+    same generator state has the same geometry as its seed counterpart.
+
+    Returns
+    -------
+    ellipses : float64 ndarray, shape (10, 6)
+        Rows as in :data:`MODIFIED_SHEPP_LOGAN`; row 0 is the skull, row 1 the brain
+        (its intensity is ``brain - 1``), rows 2-3 the ventricles, rows 4-9 the small
+        structures.
+    """
+    rng = as_rng(rng)
     e = MODIFIED_SHEPP_LOGAN.copy()
     # The head: skull and brain stretched and turned together.
     sx, sy = rng.uniform(0.9, 1.05, size=2)
@@ -116,4 +159,45 @@ def random_phantom(rng: np.random.Generator | int | None = None, size: int = 128
     e[inner, 3] = e[inner, 3] * sx + rng.uniform(-0.06, 0.06, n)
     e[inner, 4] = e[inner, 4] * sy + rng.uniform(-0.06, 0.06, n)
     e[inner, 5] += turn + rng.uniform(-20.0, 20.0, n)
-    return np.clip(_rasterise(e, size), 0.0, 1.0).astype(np.float32)
+    return e
+
+
+def other_phantom(rng: np.random.Generator | int | None = None, size: int = 128) -> np.ndarray:
+    """A Shepp-Logan-style phantom from a different generator than :func:`random_phantom`.
+
+    The same ten ellipses, perturbed in ways the study's generator never does: the
+    whole head scaled by 0.7-1.0 and turned by any angle up to 90 degrees either way;
+    the brain's intensity drawn from [0.05, 0.5]; each inner structure's intensity
+    drawn from [0, 0.8] independently of the brain (so a "ventricle" may be brighter
+    than the brain); semi-axes scaled by 0.6-1.4 and centres moved by up to 0.12.
+    Used to test networks trained on :func:`random_phantom` outside their training
+    family; nothing is ever trained on it.
+
+    Parameters
+    ----------
+    rng : numpy Generator, int or None
+    size : int, optional
+
+    Returns
+    -------
+    phantom : float32 ndarray, shape (size, size), values in [0, 1]
+    """
+    rng = as_rng(rng)
+    size = positive_int(size, "size", minimum=8)
+    e = MODIFIED_SHEPP_LOGAN.copy()
+    scale = rng.uniform(0.7, 1.0)
+    turn = rng.uniform(-90.0, 90.0)
+    brain = rng.uniform(0.05, 0.5)
+    n = len(e) - 2
+    level = rng.uniform(0.0, 0.8, n)
+    e[:, 1:5] *= scale
+    e[1, 0] = brain - 1.0
+    e[2:, 0] = level - brain
+    e[2:, 1:3] *= rng.uniform(0.6, 1.4, size=(n, 2))
+    e[2:, 3:5] += rng.uniform(-0.12, 0.12, size=(n, 2))
+    # turn the whole head about the centre of the field of view
+    c, s_ = np.cos(np.deg2rad(turn)), np.sin(np.deg2rad(turn))
+    x0, y0 = e[:, 3].copy(), e[:, 4].copy()
+    e[:, 3], e[:, 4] = c * x0 - s_ * y0, s_ * x0 + c * y0
+    e[:, 5] += turn
+    return np.clip(rasterise(e, size), 0.0, 1.0).astype(np.float32)

@@ -5,6 +5,14 @@ images. Default parameters were chosen on the training split by
 ``python benchmarks/tune_classical.py`` (never on the test split); pass a
 parameter to override it. Later parts of the book register their networks
 here with :func:`register`.
+
+Noise. The compressed-sensing methods (``tv_cs``, ``wavelet_cs``) take
+``noise_std``: without it they use the parameters tuned on the noise-free seed
+data; with it, the parameters tuned on the realistic training split at that noise
+level (:func:`tuned_parameters`). A parameter passed explicitly always wins.
+
+Networks take ``weights``: ``"seed"`` (the default, trained on the seed data),
+``"realistic"`` (trained on the realistic data, Part IV) or the path of a checkpoint.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ import numpy as np
 from ._checks import as_stack, kspace_and_mask
 from .interp import interpolate_kspace
 from .recon import zero_filled
-from .tv import TV_CS_DEFAULTS, tv_cs, tv_denoise
+from .tv import TV_CS_BY_NOISE, TV_CS_DEFAULTS, tv_cs, tv_denoise
+from .wavelet import WAVELET_CS_BY_NOISE, WAVELET_CS_DEFAULTS, wavelet_cs
 
-__all__ = ["reconstruct", "register", "methods", "Method", "TV_DENOISE_DEFAULTS", "WEIGHTS_DIR"]
+__all__ = ["reconstruct", "register", "methods", "Method", "tuned_parameters", "weights_path",
+           "TV_DENOISE_DEFAULTS", "WEIGHTS_DIR", "WEIGHT_SETS"]
 
 #: Where the shipped network weights live: ``weights/`` in the repository, or
 #: ``$MRILAB_WEIGHTS`` if that is set.
@@ -108,8 +118,50 @@ def _tv_denoise(k, m, lam, max_iter):
     return tv_denoise(zero_filled(k * m), lam, max_iter=max_iter)
 
 
-def _tv_cs(k, m, lam, n_iter, tau):
-    return np.abs(tv_cs(k, m, lam, n_iter=n_iter, tau=tau))
+def tuned_parameters(table: dict[float, dict[str, Any]], noise_std: float) -> dict[str, Any]:
+    """Parameters for a noise level from a table tuned at a few levels.
+
+    ``table`` maps noise standard deviations to the parameters chosen there
+    (:data:`mrilab.tv.TV_CS_BY_NOISE`, :data:`mrilab.wavelet.WAVELET_CS_BY_NOISE`).
+    At a tabulated level its entry is returned; between two levels ``lam`` is
+    interpolated linearly in ``log(lam)`` and the other parameters come from the
+    lower level; above the highest level ``lam`` is scaled in proportion to
+    ``noise_std``, an extrapolation (tune at that level for a measured choice).
+    """
+    if isinstance(noise_std, bool) or not np.isscalar(noise_std) or not np.isfinite(noise_std) or noise_std < 0:
+        raise ValueError(f"noise_std must be a number >= 0 (the noise standard deviation relative to "
+                         f"the image maximum, 0.01 for the realistic data), got {noise_std!r}")
+    levels = sorted(table)
+    if noise_std in table:
+        return dict(table[noise_std])
+    if noise_std > levels[-1]:
+        top = dict(table[levels[-1]])
+        top["lam"] *= noise_std / levels[-1]
+        return top
+    hi = next(i for i, s in enumerate(levels) if s > noise_std)
+    lo_s, hi_s = levels[hi - 1], levels[hi]
+    out = dict(table[lo_s])
+    w = (noise_std - lo_s) / (hi_s - lo_s)
+    out["lam"] = float(np.exp((1 - w) * np.log(table[lo_s]["lam"]) + w * np.log(table[hi_s]["lam"])))
+    return out
+
+
+def _settle(defaults: dict[str, Any], table: dict[float, dict[str, Any]], noise_std: float | None,
+            given: dict[str, Any]) -> dict[str, Any]:
+    """The seed defaults, or the tuned parameters for ``noise_std``, with ``given`` (not None) on top."""
+    base = dict(defaults) if noise_std is None else tuned_parameters(table, noise_std)
+    return {**base, **{k: v for k, v in given.items() if v is not None}}
+
+
+def _tv_cs(k, m, lam, n_iter, tau, noise_std):
+    p = _settle(TV_CS_DEFAULTS, TV_CS_BY_NOISE, noise_std, dict(lam=lam, n_iter=n_iter, tau=tau))
+    return np.abs(tv_cs(k, m, p["lam"], n_iter=p["n_iter"], tau=p["tau"]))
+
+
+def _wavelet_cs(k, m, lam, n_iter, wavelet, level, noise_std):
+    p = _settle(WAVELET_CS_DEFAULTS, WAVELET_CS_BY_NOISE, noise_std,
+                dict(lam=lam, n_iter=n_iter, wavelet=wavelet, level=level))
+    return np.abs(wavelet_cs(k, m, p["lam"], n_iter=p["n_iter"], wavelet=p["wavelet"], level=p["level"]))
 
 
 register("zero_filled", _zero_filled, description="inverse FFT of the zero-filled k-space")
@@ -117,8 +169,25 @@ for _name in ("linear", "cubic", "radial"):
     register(f"interp_{_name}", _interp(_name), description=f"{_name} k-space interpolation")
 register("tv_denoise", _tv_denoise, defaults=TV_DENOISE_DEFAULTS,
          description="TV (ROF) denoising of the zero-filled image")
-register("tv_cs", _tv_cs, defaults=TV_CS_DEFAULTS,
-         description="compressed sensing with TV and exact data consistency (PDHG)")
+_TUNED = dict(noise_std=None)  # None: the seed defaults; a number: tuned for that noise
+register("tv_cs", _tv_cs, defaults={**dict.fromkeys(TV_CS_DEFAULTS), **_TUNED},
+         description="compressed sensing with TV, by PDHG with a proximal data step")
+register("wavelet_cs", _wavelet_cs, defaults={**dict.fromkeys(WAVELET_CS_DEFAULTS), **_TUNED},
+         description="compressed sensing with L1 of an orthogonal wavelet transform (FISTA, cycle spinning)")
+
+
+#: The shipped weight sets: ``weights/<file>``, made by ``make weights``.
+WEIGHT_SETS = {
+    "seed": {"kspace_unet": "kspace_unet.pt", "cascade": "cascade.pt"},
+    "realistic": {"kspace_unet": "kspace_unet_realistic.pt", "cascade": "cascade_realistic.pt"},
+}
+
+
+def weights_path(method: str, weights: str | os.PathLike = "seed") -> Path:
+    """The checkpoint of a network: a weight set's name (:data:`WEIGHT_SETS`) or a path."""
+    if isinstance(weights, str) and weights in WEIGHT_SETS:
+        return WEIGHTS_DIR / WEIGHT_SETS[weights][method]
+    return Path(weights)
 
 
 @lru_cache(maxsize=8)
@@ -128,25 +197,30 @@ def _cached_model(path: str, mtime: float, expected: str):
     return load_model(path, expected=expected)
 
 
-def _network(expected: str):
+def _network(method: str, expected: str):
     def run(k, m, weights):
         import torch
 
         from .train import predict
 
-        path = Path(weights)
+        path = weights_path(method, weights)
         if not path.is_file():
             raise FileNotFoundError(f"no weights at {path}; train them with `make weights` "
-                                    f"(python -m mrilab.train ...) or pass weights=PATH")
+                                    f"(python -m mrilab.train ...), or pass weights= one of "
+                                    f"{sorted(WEIGHT_SETS)} or a checkpoint path")
         model = _cached_model(str(path), path.stat().st_mtime, expected)
+        trained = (model.info.get("dataset") or {}).get("size")
+        if trained and k.shape[-2:] != (trained, trained):
+            raise ValueError(f"the {method} in {path} was trained on {trained} x {trained} k-space, got "
+                             f"{k.shape[-2]} x {k.shape[-1]}; its convolutions would run, but on a grid "
+                             f"and a k-space weighting it never saw: resample the data to "
+                             f"{trained} x {trained} or train a network at this size")
         with torch.inference_mode():
             return predict(model, k, m)
     return run
 
 
-register("kspace_unet", _network("KSpaceUNet"),
-         defaults=dict(weights=str(WEIGHTS_DIR / "kspace_unet.pt")),
+register("kspace_unet", _network("kspace_unet", "KSpaceUNet"), defaults=dict(weights="seed"),
          description="U-Net on weighted k-space with hard data consistency (shipped weights)")
-register("cascade", _network("Cascade"),
-         defaults=dict(weights=str(WEIGHTS_DIR / "cascade.pt")),
+register("cascade", _network("cascade", "Cascade"), defaults=dict(weights="seed"),
          description="frozen k-space U-Net, inverse FFT, residual image-space U-Net (shipped weights)")

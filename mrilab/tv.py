@@ -19,12 +19,24 @@ from ._checks import as_array, kspace_and_mask, positive_int
 from .fourier import fft2c, ifft2c
 from .operators import divergence, gradient
 
-__all__ = ["tv_denoise", "tv_cs", "total_variation", "tv_cs_objective", "TV_CS_DEFAULTS"]
+__all__ = ["tv_denoise", "tv_cs", "total_variation", "tv_cs_objective", "TV_CS_DEFAULTS",
+           "TV_CS_BY_NOISE"]
 
 #: Default parameters of :func:`tv_cs`, chosen by mean PSNR on 20 training phantoms
 #: (noise-free, R = 4) by ``python benchmarks/tune_classical.py``. With noisy data
 #: a larger ``lam`` is needed.
 TV_CS_DEFAULTS = dict(lam=1e-4, n_iter=500, tau=80.0)
+#: Parameters of :func:`tv_cs` for realistic data (``preset="realistic"``, R = 4) at each
+#: noise level, chosen by mean PSNR on 20 training phantoms by
+#: ``python benchmarks/tune_classical.py --preset realistic``; ``reconstruct("tv_cs", ...,
+#: noise_std=s)`` interpolates between them (:func:`mrilab.registry.tuned_parameters`).
+TV_CS_BY_NOISE = {
+    0.0: dict(lam=0.001, n_iter=200, tau=20.0),
+    0.005: dict(lam=0.002, n_iter=200, tau=20.0),
+    0.01: dict(lam=0.005, n_iter=200, tau=20.0),
+    0.02: dict(lam=0.01, n_iter=200, tau=20.0),
+    0.04: dict(lam=0.02, n_iter=200, tau=20.0),
+}
 
 
 def _check_lam(lam: Any, name: str = "lam") -> float:

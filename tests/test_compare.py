@@ -26,3 +26,19 @@ def test_compare_command_line(tmp_path):
     assert {p.name for p in out.iterdir()} == {"comparison.csv", "comparison.md", "distributions.png",
                                               "sample_0.png"}
     assert "zero_filled" in (out / "comparison.md").read_text()
+
+
+def test_run_methods_passes_noise_and_weight_sets(monkeypatch):
+    calls = []
+
+    def fake(name, k, m, **params):
+        calls.append((name, params))
+        return np.zeros(k.shape, dtype=np.float32)
+
+    monkeypatch.setattr(compare, "reconstruct", fake)
+    k, m = np.zeros((2, 8, 8), complex), np.ones((2, 8, 8), bool)
+    recons, seconds = compare.run_methods(["zero_filled", "tv_cs", "cascade"], k, m, noise_std=0.01,
+                                          weights=("seed", "realistic"))
+    assert list(recons) == ["zero_filled", "tv_cs", "cascade", "cascade[realistic]"] == list(seconds)
+    assert calls == [("zero_filled", {}), ("tv_cs", {"noise_std": 0.01}), ("cascade", {"weights": "seed"}),
+                     ("cascade", {"weights": "realistic"})]

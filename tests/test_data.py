@@ -26,7 +26,12 @@ def test_round_trip(small):
     np.testing.assert_array_equal(train.kspace_undersampled, train.kspace_full * train.masks)
     assert all(m[0].sum() == 8 for m in train.masks)
     assert train.attrs == dict(n_train=6, n_test=3, size=32, acceleration=4.0,
-                               center_fraction=0.08, pattern="random", seed=11)
+                               center_fraction=0.08, pattern="random", seed=11, preset="seed",
+                               phase=0.0, oversampling=1, gradient=0.0, bias=0.0, texture=0.0,
+                               noise_std=0.0)
+    # the seed preset is the study's data: real images, k-space their FFT, no noise
+    np.testing.assert_array_equal(train.images, train.phantoms)
+    assert train.images.dtype == np.complex64
     one = mrilab.load_dataset(small, "train", index=2)
     np.testing.assert_array_equal(one.phantoms[0], train.phantoms[2])
     part = mrilab.load_dataset(small, "test", index=slice(1, 3))
@@ -55,7 +60,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mrilab.data, "random_phantom", boom)
+    monkeypatch.setattr(mrilab.data, "random_ellipses", boom)
     with pytest.raises(KeyboardInterrupt):
         mrilab.make_dataset(path, n_train=2, n_test=1, size=16, seed=1)
     assert path.read_bytes() == before, "the old file survives an interrupted write"
@@ -72,6 +77,21 @@ def test_ensure_dataset_reuses_and_regenerates(tmp_path):
     assert len(mrilab.load_dataset(path, "train")) == 3
 
 
+def test_seed_phantoms_are_random_phantom(small):
+    """The seed preset draws its phantoms exactly as random_phantom does."""
+    seq = np.random.SeedSequence(11).spawn(2)[1]
+    rng = np.random.default_rng(seq)
+    first = mrilab.random_phantom(rng, 32)
+    np.testing.assert_array_equal(mrilab.load_dataset(small, "test").phantoms[0], first)
+
+
+def test_corrupt_file_gets_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"this is not HDF5" * 100)
+    with pytest.raises(ValueError, match=r"not a readable HDF5 file.*--force"):
+        mrilab.load_dataset(bad, "test")
+
+
 def test_missing_file_group_and_key(tmp_path, small):
     with pytest.raises(FileNotFoundError, match="python -m mrilab.data --out"):
         mrilab.load_dataset(tmp_path / "nope.h5", "train")
@@ -82,7 +102,7 @@ def test_missing_file_group_and_key(tmp_path, small):
         f.create_group("train").create_dataset("phantoms", data=np.zeros((1, 4, 4)))
     with pytest.raises(ValueError, match=r"has no group 'test/'.*--force"):
         mrilab.load_dataset(broken, "test")
-    with pytest.raises(ValueError, match=r"group 'train/' lacks \['kspace_full'.*regenerate"):
+    with pytest.raises(ValueError, match=r"group 'train/' lacks \['images', 'kspace_full'.*regenerate"):
         mrilab.load_dataset(broken, "train")
 
 

@@ -85,3 +85,21 @@ def test_training_command_line(tiny, tmp_path):
                           "--out", str(tmp_path / "x.pt"), "--epochs", "1"], capture_output=True, text=True)
     assert bad.returncode == 2 and "error:" in bad.stderr and "but a KSpaceUNet was expected" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_noisy_data_gets_fresh_noise_every_epoch(tmp_path):
+    from mrilab.train import FreshNoise
+    path = mrilab.make_dataset(tmp_path / "noisy.h5", n_train=6, n_test=1, size=32, preset="realistic",
+                               oversampling=2, noise_std=0.05, seed=1)
+    train, val = loaders(path, n_val=2, batch_size=4, seed=0)
+    assert isinstance(train.dataset.dataset, FreshNoise)
+    split = mrilab.load_dataset(path, "train")
+    k1, m1, _ = train.dataset.dataset[0]
+    k2, _, _ = train.dataset.dataset[0]
+    noise1 = (k1 - torch.from_numpy(split.kspace_full[0]) * m1)[m1]
+    assert not torch.equal(k1, k2)  # a new draw every time the sample is read
+    assert abs(float(noise1.real.std()) - 0.05) < 0.01 and torch.all(k1[~m1] == 0)
+    again = FreshNoise(split, 0.05, seed=0)
+    assert torch.equal(again[0][0], FreshNoise(split, 0.05, seed=0)[0][0])  # reproducible from the seed
+    k_val, _, _ = next(iter(val))
+    np.testing.assert_array_equal(k_val.numpy(), split.kspace_undersampled[4:6])  # validation: stored draw

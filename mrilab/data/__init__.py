@@ -1,21 +1,38 @@
-"""The synthetic dataset: random phantoms, their k-space and masks, in HDF5.
+"""The datasets: random phantoms (or real brain slices), their k-space and masks, in HDF5.
 
 Layout of ``mri_dataset.h5``::
 
-    /train/phantoms             (N, H, W) float32   ground-truth images in [0, 1]
-    /train/kspace_full          (N, H, W) complex64 fft2c(phantoms)
-    /train/kspace_undersampled  (N, H, W) complex64 kspace_full * masks
+    /train/phantoms             (N, H, W) float32   reference magnitude images, maximum 1
+    /train/images               (N, H, W) complex64 the complex reference images
+    /train/kspace_full          (N, H, W) complex64 noise-free k-space on the H x W grid
+    /train/kspace_undersampled  (N, H, W) complex64 measured samples (noise added), zero elsewhere
     /train/masks                (N, H, W) bool      a fresh mask per sample
-    /test/...                   the same four datasets
+    /test/...                   the same five datasets
 
-The file's attributes record every generation parameter. The train and test
-splits draw from two independent child streams of ``seed``
-(``np.random.SeedSequence(seed).spawn(2)``), so the test set does not change
-when ``n_train`` does, and the same parameters always give the same arrays.
+Three presets:
+
+``"seed"`` (the default, chapters 1-10)
+    The research study's setting: real-valued, noise-free, piecewise-constant
+    phantoms rasterised on the reconstruction grid, ``kspace_full = fft2c(phantoms)``.
+``"realistic"`` (Part IV)
+    The same phantoms (same geometry and masks for the same seed) with every factor of
+    :mod:`mrilab.data.realistic` switched on: a smooth phase, k-space from a 4x finer
+    grid, intensity ramps, a bias field, texture and noise of standard deviation 0.01.
+``"anatomy"``
+    The 11 real brain slices of :mod:`mrilab.data.anatomy` (test split only: never train
+    on them), with a smooth phase and noise as in the realistic preset.
+
+Each factor can be overridden by keyword (``make_dataset(..., preset="seed", phase=np.pi)``
+adds only the phase). The file's attributes record every generation parameter. The train
+and test splits draw from two independent child streams of ``seed``
+(``np.random.SeedSequence(seed).spawn(2)``), so the test set does not change when
+``n_train`` does. Within a split, the phantom geometry and the masks come from one
+stream, the factors (phase, texture, ...) from a second and the noise from a third, so
+switching a factor on or off changes nothing else.
 
 Command line::
 
-    python -m mrilab.data --out data/mri_dataset.h5 [--n-train 500 --seed 0 ...]
+    python -m mrilab.data [--preset seed|realistic|anatomy] [--out FILE] [--n-train 500 --seed 0 ...]
 """
 
 from __future__ import annotations
@@ -32,35 +49,58 @@ import numpy as np
 from .._io import atomic_path
 from .._version import __version__
 from ..fourier import fft2c
-from ..phantom import random_phantom
+from ..phantom import random_ellipses
 from ..sampling import cartesian_mask
+from . import anatomy, realistic
+from .anatomy import MissingDependencyError, brain_slices
+from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, snr_db
 
-__all__ = ["make_dataset", "load_dataset", "ensure_dataset", "Split", "dataset_params",
-           "SPLITS", "KEYS", "DEFAULTS"]
+__all__ = ["make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
+           "Split", "dataset_params", "brain_slices", "snr_db", "MissingDependencyError",
+           "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS"]
 
 SPLITS = ("train", "test")
-KEYS = ("phantoms", "kspace_full", "kspace_undersampled", "masks")
-#: Default generation parameters (used by the Makefile, the chapters and the training command).
+KEYS = ("phantoms", "images", "kspace_full", "kspace_undersampled", "masks")
+#: The factors of each preset (see :mod:`mrilab.data.realistic`). The anatomy preset
+#: takes the phase and noise of the realistic one; its other factors do not apply.
+PRESETS: dict[str, dict[str, Any]] = {
+    "seed": dict(SEED_FACTORS),
+    "realistic": dict(REALISTIC_FACTORS),
+    "anatomy": dict(SEED_FACTORS, phase=REALISTIC_FACTORS["phase"], noise_std=REALISTIC_FACTORS["noise_std"]),
+}
+#: Where ``python -m mrilab.data`` writes each preset by default.
+DEFAULT_PATHS = {"seed": "data/mri_dataset.h5", "realistic": "data/mri_dataset_realistic.h5",
+                 "anatomy": "data/mri_anatomy.h5"}
+#: Default generation parameters of the seed preset (used by the Makefile, the chapters and
+#: the training command).
 DEFAULTS: dict[str, Any] = dict(n_train=500, n_test=20, size=128, acceleration=4.0,
-                                center_fraction=0.08, pattern="random", seed=0)
+                                center_fraction=0.08, pattern="random", seed=0, preset="seed",
+                                **SEED_FACTORS)
 
 _REGENERATE = "regenerate it with `python -m mrilab.data --out {path} --force`"
 
 
 @dataclass
 class Split:
-    """One split of the dataset, held in memory.
+    """One split of a dataset, held in memory.
 
     Attributes
     ----------
     phantoms : float32 ndarray, shape (N, H, W)
-    kspace_full, kspace_undersampled : complex64 ndarray, shape (N, H, W)
+        Reference magnitude images (maximum 1).
+    images : complex64 ndarray, shape (N, H, W)
+        Complex reference images (``ifft2c(kspace_full)``).
+    kspace_full : complex64 ndarray, shape (N, H, W)
+        Noise-free k-space.
+    kspace_undersampled : complex64 ndarray, shape (N, H, W)
+        The measurement: noisy samples where ``masks`` is set, zero elsewhere.
     masks : bool ndarray, shape (N, H, W)
     attrs : dict
         The generation parameters stored in the file.
     """
 
     phantoms: np.ndarray
+    images: np.ndarray
     kspace_full: np.ndarray
     kspace_undersampled: np.ndarray
     masks: np.ndarray
@@ -70,43 +110,98 @@ class Split:
         return len(self.phantoms)
 
 
-def dataset_params(n_train: int = DEFAULTS["n_train"], n_test: int = DEFAULTS["n_test"], *,
+def _count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def dataset_params(n_train: int | None = None, n_test: int | None = None, *, preset: str = "seed",
                    size: int = DEFAULTS["size"], acceleration: float = DEFAULTS["acceleration"],
                    center_fraction: float = DEFAULTS["center_fraction"],
-                   pattern: str = DEFAULTS["pattern"], seed: int = DEFAULTS["seed"]) -> dict[str, Any]:
-    """Check and collect the generation parameters (the file's attributes)."""
-    for name, value, low in (("n_train", n_train, 0), ("n_test", n_test, 0), ("size", size, 8),
-                             ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+                   pattern: str = DEFAULTS["pattern"], seed: int = DEFAULTS["seed"],
+                   **factors: Any) -> dict[str, Any]:
+    """Check and collect the generation parameters (the file's attributes).
+
+    ``n_train`` and ``n_test`` default to 500 and 20 (0 and 11 for the anatomy
+    preset); each factor defaults to the preset's value (:data:`PRESETS`).
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
+    anatomy_preset = preset == "anatomy"
+    n_slices = len(anatomy.SLICE_NAMES)
+    n_train = _count("n_train", (0 if anatomy_preset else DEFAULTS["n_train"]) if n_train is None else n_train, 0)
+    n_test = _count("n_test", (n_slices if anatomy_preset else DEFAULTS["n_test"]) if n_test is None else n_test, 0)
+    seed = _count("seed", seed, 0)
+    size = _count("size", size, 8)
     if n_train + n_test == 0:
         raise ValueError("n_train and n_test are both 0; ask for at least one sample")
+    if anatomy_preset:
+        if n_train:
+            raise ValueError(f"the anatomy preset has no training split (real brain slices are for "
+                             f"testing only), got n_train={n_train}; pass n_train=0")
+        if n_test > n_slices or size > 128:
+            raise ValueError(f"the anatomy preset has {n_slices} slices of at most 128 x 128, got "
+                             f"n_test={n_test}, size={size}; pass n_test <= {n_slices} and size <= 128")
+    values = check_factors(**{**PRESETS[preset], **factors})
+    if anatomy_preset:
+        fixed = {k: v for k, v in values.items() if k not in ("phase", "noise_std") and v != SEED_FACTORS[k]}
+        if fixed:
+            raise ValueError(f"the anatomy preset takes only phase and noise_std; real slices have "
+                             f"their own texture and grid, got {fixed}")
     # Let cartesian_mask check acceleration, center_fraction and pattern now, before any work.
     cartesian_mask((size, size), acceleration, center_fraction, pattern=pattern, rng=0)
-    return dict(n_train=int(n_train), n_test=int(n_test), size=int(size),
-                acceleration=float(acceleration), center_fraction=float(center_fraction),
-                pattern=str(pattern), seed=int(seed))
+    return dict(n_train=n_train, n_test=n_test, size=size, acceleration=float(acceleration),
+                center_fraction=float(center_fraction), pattern=str(pattern), seed=seed,
+                preset=preset, **values)
 
 
-def _generate_split(n: int, rng: np.random.Generator, p: dict[str, Any]) -> dict[str, np.ndarray]:
-    shape = (p["size"], p["size"])
-    phantoms = np.empty((n, *shape), dtype=np.float32)
+def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
+                    slices: list[np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """One split: geometry and masks from ``ss``, factors and noise from two children of it."""
+    size = p["size"]
+    shape = (size, size)
+    geometry = np.random.default_rng(ss)
+    factor_ss, noise_ss = ss.spawn(2)
+    factor_rng = np.random.default_rng(factor_ss)
+    factors = {k: p[k] for k in FACTORS if k != "noise_std"}
+    refs = np.empty((n, *shape), dtype=np.complex128)
+    kspace = np.empty((n, *shape), dtype=np.complex128)
     masks = np.empty((n, *shape), dtype=bool)
     for i in range(n):
-        phantoms[i] = random_phantom(rng, p["size"])
+        if slices is None:
+            ellipses = random_ellipses(geometry)
         masks[i] = cartesian_mask(shape, p["acceleration"], p["center_fraction"],
-                                  pattern=p["pattern"], rng=rng)
-    kspace_full = fft2c(phantoms).astype(np.complex64)
-    return dict(phantoms=phantoms, kspace_full=kspace_full,
-                kspace_undersampled=(kspace_full * masks).astype(np.complex64), masks=masks)
+                                  pattern=p["pattern"], rng=geometry)
+        draws = realistic.draw_factors(factor_rng, size, 10)
+        if slices is None:
+            kspace[i], refs[i] = realistic.simulate(ellipses, draws, size, **factors)
+        else:
+            kspace[i], refs[i] = realistic.acquire(slices[i], draws, size, phase=p["phase"])
+    real = p["phase"] == 0
+    phantoms = np.abs(refs).astype(np.float32)
+    images = refs.astype(np.complex64)
+    if slices is None and p["oversampling"] == 1:
+        # the reference is the image on the reconstruction grid: k-space is its FFT (in single
+        # precision, as the seed dataset always had it)
+        kspace_full = fft2c(phantoms if real else images).astype(np.complex64)
+    else:
+        kspace_full = kspace.astype(np.complex64)
+    measured = kspace_full
+    if p["noise_std"] > 0:
+        noise = realistic.complex_noise(np.random.default_rng(noise_ss), kspace_full.shape, p["noise_std"])
+        measured = kspace_full + noise
+    return dict(phantoms=phantoms, images=images, kspace_full=kspace_full,
+                kspace_undersampled=(measured * masks).astype(np.complex64), masks=masks)
 
 
-def make_dataset(path: str | os.PathLike, n_train: int = DEFAULTS["n_train"],
-                 n_test: int = DEFAULTS["n_test"], *, size: int = DEFAULTS["size"],
+def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: int | None = None, *,
+                 preset: str = "seed", size: int = DEFAULTS["size"],
                  acceleration: float = DEFAULTS["acceleration"],
                  center_fraction: float = DEFAULTS["center_fraction"],
-                 pattern: str = DEFAULTS["pattern"], seed: int = DEFAULTS["seed"]) -> Path:
-    """Generate the dataset and write it to ``path`` (HDF5).
+                 pattern: str = DEFAULTS["pattern"], seed: int = DEFAULTS["seed"],
+                 **factors: Any) -> Path:
+    """Generate a dataset and write it to ``path`` (HDF5).
 
     The file is written under a temporary name in the same folder and then
     renamed, so an interrupted run never leaves a half-written file behind.
@@ -114,36 +209,75 @@ def make_dataset(path: str | os.PathLike, n_train: int = DEFAULTS["n_train"],
     Parameters
     ----------
     path : str or path-like
-        Output file, conventionally ``data/mri_dataset.h5``. Parent folders
-        are created.
+        Output file, conventionally ``data/mri_dataset.h5`` (:data:`DEFAULT_PATHS`).
+        Parent folders are created.
     n_train, n_test : int
-        Number of phantoms in each split.
+        Number of samples in each split (default 500 and 20; for the anatomy
+        preset 0 and 11).
+    preset : {"seed", "realistic", "anatomy"}, keyword-only
+        The data model (module docstring); ``"seed"`` is the study's.
     size : int, keyword-only
         Image width and height.
     acceleration, center_fraction, pattern : keyword-only
         Passed to :func:`mrilab.cartesian_mask`; each sample gets its own mask.
     seed : int, keyword-only
         Root seed; the same parameters give the same arrays.
+    **factors : keyword-only
+        Override the preset's factors: ``phase``, ``oversampling``, ``gradient``,
+        ``bias``, ``texture``, ``noise_std`` (:mod:`mrilab.data.realistic`).
 
     Returns
     -------
     path : pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset or factor, a negative factor, ``oversampling`` below 1,
+        a training split for the anatomy preset; :class:`MissingDependencyError` (a
+        ValueError) for the anatomy preset without dipy installed.
     """
     import h5py
 
-    params = dataset_params(n_train, n_test, size=size, acceleration=acceleration,
-                            center_fraction=center_fraction, pattern=pattern, seed=seed)
+    splits = generate(n_train, n_test, preset=preset, size=size, acceleration=acceleration,
+                      center_fraction=center_fraction, pattern=pattern, seed=seed, **factors)
+    params = splits["test"].attrs
     path = Path(path)
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(2)]
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs.update(params)
         f.attrs["mrilab_version"] = __version__
-        for split, rng in zip(SPLITS, rngs):
-            arrays = _generate_split(params[f"n_{split}"], rng, params)
-            group = f.create_group(split)
+        for name, split in splits.items():
+            group = f.create_group(name)
             for key in KEYS:
-                group.create_dataset(key, data=arrays[key], chunks=True if len(arrays[key]) else None)
+                data = getattr(split, key)
+                group.create_dataset(key, data=data, chunks=True if len(data) else None)
+            if preset == "anatomy" and name == "test":
+                group.attrs["names"] = list(anatomy.SLICE_NAMES[:params["n_test"]])
     return path
+
+
+def generate(n_train: int | None = None, n_test: int | None = None, *, preset: str = "seed",
+             size: int = DEFAULTS["size"], acceleration: float = DEFAULTS["acceleration"],
+             center_fraction: float = DEFAULTS["center_fraction"], pattern: str = DEFAULTS["pattern"],
+             seed: int = DEFAULTS["seed"], **factors: Any) -> dict[str, Split]:
+    """The splits of :func:`make_dataset`, in memory, without writing a file.
+
+    Takes the same parameters and gives the same arrays as ``make_dataset`` followed by
+    :func:`load_dataset`; convenient for small experiments (a chapter that adds one factor
+    at a time, say).
+
+    Returns
+    -------
+    dict
+        ``{"train": Split, "test": Split}``, each with the generation parameters as ``attrs``.
+    """
+    params = dataset_params(n_train, n_test, preset=preset, size=size, acceleration=acceleration,
+                            center_fraction=center_fraction, pattern=pattern, seed=seed, **factors)
+    slices = brain_slices()[:params["n_test"]] if preset == "anatomy" else None
+    seqs = np.random.SeedSequence(params["seed"]).spawn(2)
+    return {split: Split(**_generate_split(params[f"n_{split}"], ss, params,
+                                           slices if split == "test" else None), attrs=dict(params))
+            for split, ss in zip(SPLITS, seqs)}
 
 
 def _open(path: str | os.PathLike):
@@ -153,7 +287,11 @@ def _open(path: str | os.PathLike):
     if not path.is_file():
         raise FileNotFoundError(f"no dataset at {path}; make it with "
                                 f"`python -m mrilab.data --out {path}` (or `make data`)")
-    return h5py.File(path, "r")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise ValueError(f"{path} is not a readable HDF5 file ({exc}); it may be truncated or "
+                         f"not a dataset at all: " + _REGENERATE.format(path=path)) from exc
 
 
 def _stored_params(f) -> dict[str, Any]:
@@ -182,14 +320,16 @@ def load_dataset(path: str | os.PathLike, split: str, *,
     Returns
     -------
     Split
-        ``phantoms``, ``kspace_full``, ``kspace_undersampled``, ``masks`` and ``attrs``.
+        ``phantoms``, ``images``, ``kspace_full``, ``kspace_undersampled``, ``masks``
+        and ``attrs`` (every generation parameter, the preset and its factors included).
 
     Raises
     ------
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        If ``split`` is unknown, or the file lacks the split's group or one of its datasets.
+        If ``split`` is unknown, the file is not readable HDF5, or it lacks the split's
+        group or one of its datasets.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
@@ -237,38 +377,83 @@ def ensure_dataset(path: str | os.PathLike, **params: Any) -> Path:
     return make_dataset(path, **wanted)
 
 
+def book_seed() -> int:
+    """The dataset seed the chapters use: ``$MRILAB_SEED``, or 0 when it is not set.
+
+    Every chapter draws its data through this seed, so that the whole book can be run
+    on other random phantoms (``MRILAB_SEED=1 make test``, or set it before starting
+    Jupyter); the claims the chapters assert must hold for any seed.
+    """
+    value = os.environ.get("MRILAB_SEED", "")
+    if value.strip() == "":
+        return DEFAULTS["seed"]
+    if not value.strip().isdigit():
+        raise ValueError(f"MRILAB_SEED must be a non-negative integer (the dataset seed), got {value!r}; "
+                         f"unset it for the default seed 0")
+    return int(value)
+
+
+def book_dataset(folder: str | os.PathLike = Path("..") / "data", *, preset: str = "seed") -> Path:
+    """Make (if needed) and return the chapters' dataset for :func:`book_seed`.
+
+    ``folder/mri_dataset.h5`` (``mri_dataset_realistic.h5``, ``mri_anatomy.h5`` for the
+    other presets) with seed 0, ``folder/mri_dataset_seed1.h5`` and so on for another seed,
+    so that datasets of several seeds live side by side.
+    """
+    seed = book_seed()
+    name = Path(DEFAULT_PATHS[preset]).name
+    if seed != DEFAULTS["seed"]:
+        name = name.replace(".h5", f"_seed{seed}.h5")
+    return ensure_dataset(Path(folder) / name, preset=preset, seed=seed)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mrilab.data",
-                                     description="Make the synthetic MRI dataset (HDF5).")
-    parser.add_argument("--out", default="data/mri_dataset.h5", help="output file")
-    parser.add_argument("--n-train", type=int, default=DEFAULTS["n_train"])
-    parser.add_argument("--n-test", type=int, default=DEFAULTS["n_test"])
+                                     description="Make a dataset of the book (HDF5).")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="seed",
+                        help="seed: the study's phantoms; realistic: phase, finer grid, texture, noise; "
+                             "anatomy: real brain slices (test only)")
+    parser.add_argument("--out", default=None, help="output file (default: by preset, "
+                        + ", ".join(f"{k}: {v}" for k, v in DEFAULT_PATHS.items()) + ")")
+    parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0)")
+    parser.add_argument("--n-test", type=int, default=None, help="default 20 (anatomy: 11)")
     parser.add_argument("--size", type=int, default=DEFAULTS["size"])
     parser.add_argument("--acceleration", type=float, default=DEFAULTS["acceleration"])
     parser.add_argument("--center-fraction", type=float, default=DEFAULTS["center_fraction"])
     parser.add_argument("--pattern", choices=["random", "equispaced"], default=DEFAULTS["pattern"])
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    for name in FACTORS:
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=None,
+                            help=f"override the preset's {name} (seed {SEED_FACTORS[name]:g}, "
+                                 f"realistic {REALISTIC_FACTORS[name]:g})")
     parser.add_argument("--force", action="store_true",
                         help="regenerate even if an identical dataset exists")
     args = parser.parse_args(argv)
-    params = dict(n_train=args.n_train, n_test=args.n_test, size=args.size,
+    out = args.out or DEFAULT_PATHS[args.preset]
+    params = dict(n_train=args.n_train, n_test=args.n_test, preset=args.preset, size=args.size,
                   acceleration=args.acceleration, center_fraction=args.center_fraction,
-                  pattern=args.pattern, seed=args.seed)
+                  pattern=args.pattern, seed=args.seed,
+                  **{k: getattr(args, k) for k in FACTORS if getattr(args, k) is not None})
     start = time.perf_counter()
     try:
+        params = dataset_params(**params)
         if args.force:
-            make_dataset(args.out, **params)
+            make_dataset(out, **params)
             made = True
         else:
-            before = os.path.getmtime(args.out) if os.path.exists(args.out) else None
-            ensure_dataset(args.out, **params)
-            made = before is None or os.path.getmtime(args.out) != before
+            before = os.path.getmtime(out) if os.path.exists(out) else None
+            ensure_dataset(out, **params)
+            made = before is None or os.path.getmtime(out) != before
     except ValueError as exc:
         parser.error(str(exc))
     state = "wrote" if made else "up to date:"
-    print(f"{state} {args.out} ({params['n_train']} train, {params['n_test']} test, "
+    factors = ", ".join(f"{k} {params[k]:g}" for k in FACTORS if params[k] != SEED_FACTORS[k])
+    print(f"{state} {out} ({params['preset']}: {params['n_train']} train, {params['n_test']} test, "
           f"{params['size']}x{params['size']}, R={params['acceleration']:g}, "
-          f"ACS {params['center_fraction']:.0%}, seed {params['seed']}) "
-          f"in {time.perf_counter() - start:.1f} s")
+          f"ACS {params['center_fraction']:.0%}, seed {params['seed']}"
+          f"{'; ' + factors if factors else ''}) in {time.perf_counter() - start:.1f} s")
+    if params["noise_std"] > 0:
+        test = load_dataset(out, "test")
+        print(f"noise {params['noise_std']:g} of the maximum: SNR {snr_db(test.images, params['noise_std']):.1f} dB "
+              f"(mean magnitude over the object / noise standard deviation, test split)")
     return 0
-

@@ -30,7 +30,7 @@ from ..data import load_dataset
 from ..metrics import evaluate
 
 __all__ = ["fit", "save_checkpoint", "load_model", "tensors_from_split", "loaders", "predict",
-           "combined_loss", "History"]
+           "combined_loss", "FreshNoise", "History"]
 
 History = dict[str, list[float]]
 
@@ -42,19 +42,57 @@ def tensors_from_split(split) -> TensorDataset:
                          torch.from_numpy(np.ascontiguousarray(split.phantoms)))
 
 
+class FreshNoise(torch.utils.data.Dataset):
+    """(k-space, mask, phantom) samples whose noise is drawn afresh every time one is read.
+
+    A network trained on one fixed noise draw per phantom can learn that draw; with a new
+    draw at every epoch it sees ``epochs`` noisy versions of each phantom, as a scanner
+    would give them. Each sample is ``(kspace_full + n) * mask`` with complex Gaussian
+    noise ``n`` (real and imaginary parts of standard deviation ``noise_std``) from the
+    dataset's own ``torch.Generator``, so a run is reproducible (with ``num_workers=0``).
+
+    Parameters
+    ----------
+    split : Split
+        A loaded split with ``kspace_full``, ``masks`` and ``phantoms``.
+    noise_std : float
+    seed : int
+    """
+
+    def __init__(self, split, noise_std: float, seed: int = 0):
+        self.kspace = torch.from_numpy(np.ascontiguousarray(split.kspace_full))
+        self.masks = torch.from_numpy(np.ascontiguousarray(split.masks))
+        self.targets = torch.from_numpy(np.ascontiguousarray(split.phantoms))
+        self.noise_std = float(noise_std)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, i):
+        k = self.kspace[i]
+        noise = torch.randn(k.shape, generator=self.generator) + 1j * torch.randn(k.shape, generator=self.generator)
+        return (k + self.noise_std * noise).to(k.dtype) * self.masks[i], self.masks[i], self.targets[i]
+
+
 def loaders(path: str | os.PathLike, *, n_val: int = 50, batch_size: int = 8, seed: int = 0,
             n_train: int | None = None) -> tuple[DataLoader, DataLoader]:
     """Training and validation loaders from the training split of the dataset.
 
     The last ``n_val`` training phantoms are held out for validation; the test
-    split is never read. Shuffling uses its own ``torch.Generator(seed)``.
+    split is never read. Shuffling uses its own ``torch.Generator(seed)``. Where the
+    dataset has noise (its ``noise_std`` attribute), the training loader draws the
+    noise afresh for every batch (:class:`FreshNoise`); validation uses the stored
+    measurements, so that its figures are comparable from epoch to epoch.
     """
     train = load_dataset(path, "train")
     n = len(train) if n_train is None else min(n_train + n_val, len(train))
     if n_val < 1 or n_val >= n:
         raise ValueError(f"n_val must be between 1 and {n - 1} for {n} training phantoms, got {n_val}")
+    noise_std = float(train.attrs.get("noise_std", 0.0))
     data = tensors_from_split(train)
-    train_set = torch.utils.data.Subset(data, range(0, n - n_val))
+    fitting = FreshNoise(train, noise_std, seed) if noise_std > 0 else data
+    train_set = torch.utils.data.Subset(fitting, range(0, n - n_val))
     val_set = torch.utils.data.Subset(data, range(n - n_val, n))
     gen = torch.Generator().manual_seed(seed)
     return (DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=gen),

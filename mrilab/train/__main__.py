@@ -2,6 +2,13 @@
 
     python -m mrilab.train kspace-unet [--data data/mri_dataset.h5] [--out weights/kspace_unet.pt]
     python -m mrilab.train cascade --stage1 weights/kspace_unet.pt [--out weights/cascade.pt]
+    python -m mrilab.train kspace-unet --preset realistic     # weights/kspace_unet_realistic.pt
+    python -m mrilab.train cascade --preset realistic         # weights/cascade_realistic.pt
+
+``--preset`` picks the dataset (``data/mri_dataset.h5`` or ``data/mri_dataset_realistic.h5``),
+the checkpoint and the stage-1 network of the weight set; ``--data``, ``--out`` and ``--stage1``
+override them. On data with noise, the noise of every training batch is drawn afresh
+(:class:`mrilab.train.FreshNoise`).
 
 Each run seeds torch and numpy, trains on the training split (its last ``--n-val`` phantoms
 held out for validation), then evaluates on the 20 test phantoms, prints the figures and the
@@ -18,15 +25,16 @@ import time
 import numpy as np
 import torch
 
-from ..data import DEFAULTS, load_dataset
+from ..data import DEFAULT_PATHS, DEFAULTS, load_dataset
+from ..registry import WEIGHT_SETS, weights_path
 from ..metrics import evaluate
 from ..models import Cascade, KSpaceUNet
 from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
 
 #: The settings of the shipped weights (``make weights``).
 RECIPES = {
-    "kspace-unet": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3, out="weights/kspace_unet.pt"),
-    "cascade": dict(epochs=24, lr=2e-3, batch_size=8, chans=16, pools=3, out="weights/cascade.pt"),
+    "kspace-unet": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3),
+    "cascade": dict(epochs=24, lr=2e-3, batch_size=8, chans=16, pools=3),
 }
 
 
@@ -35,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="network", required=True)
     for name, recipe in RECIPES.items():
         p = sub.add_parser(name, help=f"train the {name}")
-        p.add_argument("--data", default="data/mri_dataset.h5")
-        p.add_argument("--out", default=recipe["out"], help="checkpoint to write")
+        p.add_argument("--preset", choices=sorted(WEIGHT_SETS), default="seed",
+                       help="the dataset and weight set (seed: chapters 8-10; realistic: Part IV)")
+        p.add_argument("--data", default=None, help="dataset (default: the preset's)")
+        p.add_argument("--out", default=None, help="checkpoint to write (default: the weight set's)")
         p.add_argument("--epochs", type=int, default=recipe["epochs"])
         p.add_argument("--lr", type=float, default=recipe["lr"], help="peak learning rate (Adam, cosine decay)")
         p.add_argument("--batch-size", type=int, default=recipe["batch_size"])
@@ -48,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
         p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
         if name == "cascade":
-            p.add_argument("--stage1", default=RECIPES["kspace-unet"]["out"],
-                           help="trained k-space U-Net checkpoint (frozen)")
+            p.add_argument("--stage1", default=None,
+                           help="trained k-space U-Net checkpoint (frozen; default: the weight set's)")
             p.add_argument("--l1-weight", type=float, default=1e-7, help="L1 penalty on the refinement weights")
             p.add_argument("--alpha", type=float, default=0.5, help="loss = alpha L1 + (1 - alpha) MSE")
     return parser
@@ -65,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    method = args.network.replace("-", "_")
+    args.data = args.data or DEFAULT_PATHS[args.preset]
+    args.out = args.out or str(weights_path(method, args.preset))
+    if args.network == "cascade":
+        args.stage1 = args.stage1 or str(weights_path("kspace_unet", args.preset))
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("error: --device cuda asked for, but torch sees no GPU; use --device cpu", file=sys.stderr)
         return 2

@@ -1,0 +1,150 @@
+"""The live sliders in JupyterLab, as a reader uses them (headless Chromium, Playwright).
+
+For every chapter with an ``ipywidgets`` slider: start JupyterLab on a free port without a
+token, open the chapter, run all cells from the Run menu, move each slider with the
+keyboard, and check that its figure is redrawn and that no cell shows an error. The
+chapters run in a copy of ``notebooks/`` (with ``data/`` and ``weights/`` linked beside
+it), so JupyterLab's autosave never writes outputs into the repository.
+
+Run with ``make browser-test`` (after ``make book``, which makes the data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from test_rendered_book import CHROMIUM, ROOT
+
+SHOTS = ROOT / "_build" / "screenshots"
+RUN_TIMEOUT_MS = 300_000
+
+
+def slider_chapters() -> list[str]:
+    """The chapters whose code creates a live ipywidgets slider."""
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        if any("widgets.interact" in "".join(c["source"]) for c in cells if c["cell_type"] == "code"):
+            found.append(path.name)
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for name in ("data", "weights"):
+        (root / name).symlink_to(ROOT / name)
+    # render every cell (no windowing), so that the test sees every cell's prompt and output
+    settings = root / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    port = free_port()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(root / ".jupyter" / "lab" / "user-settings"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+         f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+         "jupyterlab.NeverCheckForUpdate"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail("JupyterLab exited at start")
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("JupyterLab did not start within a minute")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                                    "--disable-background-networking", "--disable-component-update",
+                                    "--disable-sync"])
+        yield b
+        b.close()
+
+
+def interact_image(widget):
+    """The src of the figure drawn by an interact widget (its output area's image)."""
+    img = widget.locator("img")
+    return img.first.get_attribute("src") if img.count() else None
+
+
+@pytest.mark.parametrize("chapter", slider_chapters())
+def test_live_slider_redraws(lab, browser, chapter):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(lab)
+               else route.continue_())
+    page.goto(f"{lab}/lab/tree/notebooks/{chapter}", wait_until="domcontentloaded")
+    page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar-kernelStatus")\
+        .first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # let the kernel finish starting
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # every code cell has run when none shows "[*]" and the last one has an execution count
+    page.wait_for_function(
+        """() => {
+            const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
+            return prompts.length > 0 && prompts.every(p => !p.textContent.includes('*'))
+                && /\\[\\d+\\]/.test(prompts[prompts.length - 1].textContent);
+        }""", timeout=RUN_TIMEOUT_MS)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] "
+                          ":text('Traceback'), .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+    assert errors.count() == 0, f"{chapter}: {errors.count()} error outputs after Run All"
+
+    widgets = page.locator(".widget-interact")
+    assert widgets.count() >= 1, f"{chapter}: no live slider was drawn"
+    for k in range(widgets.count()):
+        widget = widgets.nth(k)
+        widget.scroll_into_view_if_needed()
+        widget.locator("img").first.wait_for(timeout=60_000)
+        before = interact_image(widget)
+        label = widget.locator(".widget-readout").first.inner_text()
+        handle = widget.locator(".noUi-handle").first
+        handle.focus()
+        for _ in range(3):
+            handle.press("ArrowRight")
+        page.wait_for_function(
+            "([el, old]) => { const i = el.querySelector('img'); return i && i.src !== old; }",
+            arg=[widget.element_handle(), before], timeout=60_000)
+        after = interact_image(widget)
+        moved = widget.locator(".widget-readout").first.inner_text()
+        assert after != before and moved != label, f"{chapter}: slider {k} did not redraw its figure"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        widget.screenshot(path=str(SHOTS / f"live_{chapter.replace('.ipynb', '')}_{k}.png"))
+    assert errors.count() == 0, f"{chapter}: error outputs after moving the slider"
+    page.close()
