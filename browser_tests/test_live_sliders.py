@@ -59,7 +59,7 @@ def lab(tmp_path_factory):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(root / ".jupyter" / "lab" / "user-settings"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
          "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
          f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
          "jupyterlab.NeverCheckForUpdate"],
@@ -108,11 +108,13 @@ def test_live_slider_redraws(lab, browser, chapter):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(lab)
                else route.continue_())
-    page.goto(f"{lab}/lab/tree/notebooks/{chapter}", wait_until="domcontentloaded")
+    # a workspace of its own, reset: JupyterLab must not restore the tabs of an earlier test
+    workspace = chapter.replace(".ipynb", "")
+    page.goto(f"{lab}/lab/workspaces/{workspace}/tree/notebooks/{chapter}?reset", wait_until="domcontentloaded")
     page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar-kernelStatus")\
-        .first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)  # let the kernel finish starting
+    # wait until the kernel has started: the status bar reads "Python 3 (ipykernel) | Idle"
+    page.wait_for_function("() => /\\|\\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '')",
+                           timeout=120_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     # every code cell has run when none shows "[*]" and the last one has an execution count
@@ -142,6 +144,11 @@ def test_live_slider_redraws(lab, browser, chapter):
             "([el, old]) => { const i = el.querySelector('img'); return i && i.src !== old; }",
             arg=[widget.element_handle(), before], timeout=60_000)
         after = interact_image(widget)
+        for _ in range(60):  # each key press may redraw: wait until the figure settles
+            page.wait_for_timeout(1500)
+            settled, after = after == interact_image(widget), interact_image(widget)
+            if settled:
+                break
         moved = widget.locator(".widget-readout").first.inner_text()
         assert after != before and moved != label, f"{chapter}: slider {k} did not redraw its figure"
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 Run after ``make book`` with ``make browser-test``. For every page in ``_toc.yml``:
 no cell output holds a traceback or an error, every image has loaded, every figure has
 alt text, every equation is typeset by MathJax served from the build (the browser reaches
-nothing else, as a reader offline), no code cell is wider than the page, and every static
+nothing else, as a reader offline), no code (cells and solutions) is wider than the page,
+and every static
 slider companion (a ``FuncAnimation.to_jshtml`` player) shows another frame when its
 slider is moved. Every chapter has Binder, Colab and JupyterHub launch buttons that open
 that chapter's notebook in the repository named in ``_config.yml``, and the JupyterHub
@@ -112,7 +113,8 @@ def test_page(server, browser, page_file):
         assert "\\(" not in text and "\\[" not in text, f"{page_file}: raw TeX left on the page"
         SUMMARY["equations"] += n_math
 
-    wide = page.evaluate("Array.from(document.querySelectorAll('div.cell_input pre, div.highlight pre'))"
+    wide = page.evaluate("Array.from(document.querySelectorAll('div.highlight pre'))"
+                         ".filter(p => !p.closest('.cell_output'))"
                          ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.split('\\n')"
                          ".reduce((a, b) => a.length > b.length ? a : b).slice(0, 90))")
     assert wide == [], f"{page_file}: code wider than the page: {wide}"
