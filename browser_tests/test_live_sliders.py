@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from test_rendered_book import CHROMIUM, ROOT
+ROOT = Path(__file__).resolve().parents[1]
 
 SHOTS = ROOT / "_build" / "screenshots"
 RUN_TIMEOUT_MS = 300_000
@@ -82,19 +82,6 @@ def lab(tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                                    "--disable-background-networking", "--disable-component-update",
-                                    "--disable-sync"])
-        yield b
-        b.close()
 
 
 def interact_image(widget):
