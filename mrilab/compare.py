@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     noise_std = test.attrs.get("noise_std") or None
     print(f"{args.data}: {len(test)} test images, preset {test.attrs.get('preset', 'seed')}, "
           f"R = {test.attrs.get('acceleration', 4):g}, noise {noise_std or 0:g}")
+    # warm-up on one image, untimed: the networks load their weights on first use
+    run_methods(names, test.kspace_undersampled[:1], test.masks[:1], noise_std=noise_std, weights=args.weights)
     recons, seconds = run_methods(names, test.kspace_undersampled, test.masks, noise_std=noise_std,
                                   weights=args.weights)
     scores = {name: evaluate(test.phantoms, r) for name, r in recons.items()}
