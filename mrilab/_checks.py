@@ -66,6 +66,13 @@ def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def positive_number(value: Any, name: str, meaning: str) -> float:
+    """A finite number > 0 (a weight or a step size), as a float; ``meaning`` goes into the error."""
+    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number ({meaning}), got {value!r}")
+    return float(value)
+
+
 def as_rng(rng: np.random.Generator | int | None, name: str = "rng") -> np.random.Generator:
     """Turn ``rng`` (a Generator, a seed or None) into a Generator."""
     if isinstance(rng, np.random.Generator):

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import as_array, kspace_and_mask, positive_int
+from ._checks import as_array, kspace_and_mask, positive_int, positive_number
 from .fourier import fft2c, ifft2c
 from .operators import divergence, gradient
 
@@ -37,12 +37,6 @@ TV_CS_BY_NOISE = {
     0.02: dict(lam=0.01, n_iter=200, tau=20.0),
     0.04: dict(lam=0.02, n_iter=200, tau=20.0),
 }
-
-
-def _check_lam(lam: Any, name: str = "lam") -> float:
-    if not np.isscalar(lam) or not np.isfinite(lam) or lam <= 0:
-        raise ValueError(f"{name} must be a positive number (the weight of TV), got {lam!r}")
-    return float(lam)
 
 
 def _working_dtype(x: np.ndarray) -> np.dtype:
@@ -171,7 +165,7 @@ def tv_denoise(image: Any, lam: float, *, max_iter: int = 200, tol: float = 2e-4
     >>> u = tv_denoise(noisy, 0.1)
     """
     x = as_array(image, "image", max_ndim=3)
-    lam = _check_lam(lam)
+    lam = positive_number(lam, "lam", "the weight of TV")
     max_iter = positive_int(max_iter, "max_iter")
     if not np.isscalar(tol) or tol < 0:
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
@@ -252,10 +246,9 @@ def tv_cs(kspace: Any, mask: Any, lam: float = TV_CS_DEFAULTS["lam"], *,
     problems with applications to imaging", J. Math. Imaging Vis. 40 (2011).
     """
     y, m = kspace_and_mask(kspace, mask)
-    lam = _check_lam(lam)
+    lam = positive_number(lam, "lam", "the weight of TV")
     n_iter = positive_int(n_iter, "n_iter")
-    if not np.isscalar(tau) or not np.isfinite(tau) or tau <= 0:
-        raise ValueError(f"tau must be a positive number (the primal step), got {tau!r}")
+    tau = positive_number(tau, "tau", "the primal step")
     shape = y.shape
     y = (y.reshape(-1, *shape[-2:]) * m.reshape(-1, *shape[-2:])).astype(np.complex64)
     mk = m.reshape(-1, *shape[-2:])

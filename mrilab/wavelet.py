@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import as_rng, kspace_and_mask, positive_int
+from ._checks import as_rng, as_stack, kspace_and_mask, positive_int, positive_number
 from .fourier import fft2c, ifft2c
 
 __all__ = ["Wavelet", "wavelet_cs", "wavelet_cs_objective", "soft_threshold", "WAVELET_CS_DEFAULTS",
@@ -162,13 +162,12 @@ def wavelet_cs(kspace: Any, mask: Any, lam: float = WAVELET_CS_DEFAULTS["lam"], 
     inverse problems", SIAM J. Imaging Sci. 2 (2009).
     """
     y, m = kspace_and_mask(kspace, mask)
-    if not np.isscalar(lam) or not np.isfinite(lam) or lam <= 0:
-        raise ValueError(f"lam must be a positive number (the weight of the L1 term), got {lam!r}")
+    lam = positive_number(lam, "lam", "the weight of the L1 term")
     n_iter = positive_int(n_iter, "n_iter")
     rng = as_rng(rng)
     shape = y.shape
-    y = (y * m).reshape(-1, *shape[-2:]).astype(np.complex64)
-    mk = np.broadcast_to(m.reshape(-1, *shape[-2:]), y.shape)
+    y, mk = as_stack(y, m)
+    y = (y * mk).astype(np.complex64)
     psi = Wavelet(shape[-2:], wavelet, level)
     detail = ~psi.approx
     x = ifft2c(y)

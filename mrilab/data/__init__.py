@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import positive_int
 from .._io import atomic_path
 from .._version import __version__
 from ..fourier import fft2c
@@ -110,12 +111,6 @@ class Split:
         return len(self.phantoms)
 
 
-def _count(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def dataset_params(n_train: int | None = None, n_test: int | None = None, *, preset: str = "seed",
                    size: int = DEFAULTS["size"], acceleration: float = DEFAULTS["acceleration"],
                    center_fraction: float = DEFAULTS["center_fraction"],
@@ -130,10 +125,12 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
     anatomy_preset = preset == "anatomy"
     n_slices = len(anatomy.SLICE_NAMES)
-    n_train = _count("n_train", (0 if anatomy_preset else DEFAULTS["n_train"]) if n_train is None else n_train, 0)
-    n_test = _count("n_test", (n_slices if anatomy_preset else DEFAULTS["n_test"]) if n_test is None else n_test, 0)
-    seed = _count("seed", seed, 0)
-    size = _count("size", size, 8)
+    n_train = positive_int((0 if anatomy_preset else DEFAULTS["n_train"]) if n_train is None else n_train,
+                           "n_train", minimum=0)
+    n_test = positive_int((n_slices if anatomy_preset else DEFAULTS["n_test"]) if n_test is None else n_test,
+                          "n_test", minimum=0)
+    seed = positive_int(seed, "seed", minimum=0)
+    size = positive_int(size, "size", minimum=8)
     if n_train + n_test == 0:
         raise ValueError("n_train and n_test are both 0; ask for at least one sample")
     if anatomy_preset:
