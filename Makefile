@@ -4,7 +4,8 @@
 #   make test    install, make the dataset, run the unit tests and nbval on every notebook
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, both sets (about 40 minutes on 2 CPU cores)
+#   make weights retrain the shipped networks in weights/, both sets (about an hour on 2 CPU cores)
+#   make weights-ablations  retrain chapter 12's ablations in weights/ablations (about 25 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
 # or use VENV=/path/to/env. Both are idempotent.
@@ -24,7 +25,7 @@ ANATOMY := data/mri_anatomy.h5
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all install data book book-student browser-test test test-seeds unit notebooks lab clean weights compare assignments
+.PHONY: all install data book book-student browser-test test test-seeds unit notebooks lab clean weights weights-ablations compare assignments
 
 all: test book
 
@@ -91,6 +92,11 @@ weights: data
 	$(PY) -m mrilab.train cascade --data $(DATA) --stage1 weights/kspace_unet.pt --out weights/cascade.pt
 	$(PY) -m mrilab.train kspace-unet --preset realistic --data $(REALISTIC) --out weights/kspace_unet_realistic.pt
 	$(PY) -m mrilab.train cascade --preset realistic --data $(REALISTIC) --stage1 weights/kspace_unet_realistic.pt --out weights/cascade_realistic.pt
+	$(PY) -m mrilab.train unrolled --data $(REALISTIC) --out weights/unrolled_realistic.pt
+
+# chapter 12's ablations of the unrolled network (and chapter 13's ensemble), each on a short budget
+weights-ablations: data
+	$(PY) -m mrilab.train ablations --data $(REALISTIC)
 
 assignments: install
 	$(PY) -m mrilab.grading release assignments/source/*.ipynb --out assignments/release

@@ -28,7 +28,7 @@ from ._io import atomic_path
 from .data import load_dataset
 from .metrics import evaluate, psnr, ssim
 from .registry import methods as registered_methods
-from .registry import reconstruct
+from .registry import WEIGHT_SETS, reconstruct
 
 __all__ = ["run_methods", "method_label", "summary_rows", "markdown_table", "write_csv", "save_figure", "paired_test",
            "sample_panel", "STUDY_METHODS"]
@@ -55,14 +55,20 @@ def run_methods(names: Sequence[str], kspace: np.ndarray, masks: np.ndarray, *,
     noise_std : float, keyword-only
         Passed to the methods that take it (their parameters tuned for this noise).
     weights : sequence of str, keyword-only
-        Weight sets for the networks; each network runs once per set, labelled by
-        :func:`method_label`.
+        Weight sets for the networks; each network runs once per set that holds it (with
+        its own default set where none does), labelled by :func:`method_label`.
     """
     registered = registered_methods()
     recons, seconds = {}, {}
     for name in names:
         defaults = registered[name].defaults if name in registered else {}
-        runs = [(method_label(name, w), dict(weights=w)) for w in weights] if "weights" in defaults else [(name, {})]
+        if "weights" in defaults:
+            # the weight sets that hold this network (the unrolled one is in the realistic set only),
+            # or its own default where none of them does
+            sets = [w for w in weights if not (w in WEIGHT_SETS and name not in WEIGHT_SETS[w])]
+            runs = [(method_label(name, w), dict(weights=w)) for w in sets or [defaults["weights"]]]
+        else:
+            runs = [(name, {})]
         for label, params in runs:
             if noise_std is not None and "noise_std" in defaults:
                 params["noise_std"] = noise_std

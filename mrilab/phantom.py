@@ -11,7 +11,7 @@ import numpy as np
 
 from ._checks import as_rng, positive_int
 
-__all__ = ["shepp_logan", "random_phantom", "random_ellipses", "other_phantom", "rasterise",
+__all__ = ["shepp_logan", "random_phantom", "random_ellipses", "other_phantom", "other_ellipses", "rasterise",
            "MODIFIED_SHEPP_LOGAN"]
 
 #: The modified Shepp-Logan phantom (Toft 1996), one row per ellipse:
@@ -182,8 +182,18 @@ def other_phantom(rng: np.random.Generator | int | None = None, size: int = 128)
     -------
     phantom : float32 ndarray, shape (size, size), values in [0, 1]
     """
-    rng = as_rng(rng)
     size = positive_int(size, "size", minimum=8)
+    return np.clip(rasterise(other_ellipses(rng), size), 0.0, 1.0).astype(np.float32)
+
+
+def other_ellipses(rng: np.random.Generator | int | None = None) -> np.ndarray:
+    """The ellipse table of :func:`other_phantom` (same draws), for the realistic simulation.
+
+    Rows as in :func:`random_ellipses` (row 1 the brain, its intensity ``brain - 1``; the
+    inner structures relative to the brain), so :func:`mrilab.data.realistic.simulate`
+    takes it as it takes the study's tables.
+    """
+    rng = as_rng(rng)
     e = MODIFIED_SHEPP_LOGAN.copy()
     scale = rng.uniform(0.7, 1.0)
     turn = rng.uniform(-90.0, 90.0)
@@ -200,4 +210,4 @@ def other_phantom(rng: np.random.Generator | int | None = None, size: int = 128)
     x0, y0 = e[:, 3].copy(), e[:, 4].copy()
     e[:, 3], e[:, 4] = c * x0 - s_ * y0, s_ * x0 + c * y0
     e[:, 5] += turn
-    return np.clip(rasterise(e, size), 0.0, 1.0).astype(np.float32)
+    return e

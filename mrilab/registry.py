@@ -12,7 +12,8 @@ data; with it, the parameters tuned on the realistic training split at that nois
 level (:func:`tuned_parameters`). A parameter passed explicitly always wins.
 
 Networks take ``weights``: ``"seed"`` (the default, trained on the seed data),
-``"realistic"`` (trained on the realistic data, Part IV) or the path of a checkpoint.
+``"realistic"`` (trained on the realistic data, Part IV) or the path of a checkpoint. The
+unrolled network of Part IV exists in the realistic set only (its default).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .recon import zero_filled
 from .tv import TV_CS_BY_NOISE, TV_CS_DEFAULTS, tv_cs, tv_denoise
 from .wavelet import WAVELET_CS_BY_NOISE, WAVELET_CS_DEFAULTS, wavelet_cs
 
-__all__ = ["reconstruct", "register", "methods", "Method", "tuned_parameters", "weights_path",
+__all__ = ["reconstruct", "register", "methods", "Method", "tuned_parameters", "weights_path", "ablation_path",
            "TV_DENOISE_DEFAULTS", "WEIGHTS_DIR", "WEIGHT_SETS"]
 
 #: Where the shipped network weights live: ``weights/`` in the repository, or
@@ -179,15 +180,25 @@ register("wavelet_cs", _wavelet_cs, defaults={**dict.fromkeys(WAVELET_CS_DEFAULT
 #: The shipped weight sets: ``weights/<file>``, made by ``make weights``.
 WEIGHT_SETS = {
     "seed": {"kspace_unet": "kspace_unet.pt", "cascade": "cascade.pt"},
-    "realistic": {"kspace_unet": "kspace_unet_realistic.pt", "cascade": "cascade_realistic.pt"},
+    "realistic": {"kspace_unet": "kspace_unet_realistic.pt", "cascade": "cascade_realistic.pt",
+                  "unrolled": "unrolled_realistic.pt"},
 }
 
 
 def weights_path(method: str, weights: str | os.PathLike = "seed") -> Path:
     """The checkpoint of a network: a weight set's name (:data:`WEIGHT_SETS`) or a path."""
     if isinstance(weights, str) and weights in WEIGHT_SETS:
+        if method not in WEIGHT_SETS[weights]:
+            have = sorted(s for s, files in WEIGHT_SETS.items() if method in files)
+            raise ValueError(f"the {weights!r} weight set has no {method}; its weight sets are {have}, "
+                             f"or pass the path of a checkpoint")
         return WEIGHTS_DIR / WEIGHT_SETS[weights][method]
     return Path(weights)
+
+
+def ablation_path(name: str) -> Path:
+    """The checkpoint of one of chapter 12's ablations (:data:`mrilab.train.unrolled.ABLATIONS`)."""
+    return WEIGHTS_DIR / "ablations" / f"unrolled_{name}.pt"
 
 
 @lru_cache(maxsize=8)
@@ -216,7 +227,8 @@ def _network(method: str, expected: str):
                              f"and a k-space weighting it never saw: resample the data to "
                              f"{trained} x {trained} or train a network at this size")
         with torch.inference_mode():
-            return predict(model, k, m)
+            # batches of 8: on a CPU larger ones leave the cache and run slower per image
+            return predict(model, k, m, batch_size=8)
     return run
 
 
@@ -224,3 +236,5 @@ register("kspace_unet", _network("kspace_unet", "KSpaceUNet"), defaults=dict(wei
          description="U-Net on weighted k-space with hard data consistency (shipped weights)")
 register("cascade", _network("cascade", "Cascade"), defaults=dict(weights="seed"),
          description="frozen k-space U-Net, inverse FFT, residual image-space U-Net (shipped weights)")
+register("unrolled", _network("unrolled", "Unrolled"), defaults=dict(weights="realistic"),
+         description="MoDL-style unrolled network: a small CNN and a soft data step, K times (realistic weights)")

@@ -37,8 +37,12 @@ def test_run_methods_passes_noise_and_weight_sets(monkeypatch):
 
     monkeypatch.setattr(compare, "reconstruct", fake)
     k, m = np.zeros((2, 8, 8), complex), np.ones((2, 8, 8), bool)
-    recons, seconds = compare.run_methods(["zero_filled", "tv_cs", "cascade"], k, m, noise_std=0.01,
+    recons, seconds = compare.run_methods(["zero_filled", "tv_cs", "cascade", "unrolled"], k, m, noise_std=0.01,
                                           weights=("seed", "realistic"))
-    assert list(recons) == ["zero_filled", "tv_cs", "cascade", "cascade[realistic]"] == list(seconds)
+    assert list(recons) == ["zero_filled", "tv_cs", "cascade", "cascade[realistic]",
+                            "unrolled[realistic]"] == list(seconds)
     assert calls == [("zero_filled", {}), ("tv_cs", {"noise_std": 0.01}), ("cascade", {"weights": "seed"}),
-                     ("cascade", {"weights": "realistic"})]
+                     ("cascade", {"weights": "realistic"}), ("unrolled", {"weights": "realistic"})]
+    # a network that no requested weight set holds runs with its own default set
+    calls.clear()
+    assert list(compare.run_methods(["unrolled"], k, m, weights=("seed",))[0]) == ["unrolled[realistic]"]

@@ -186,3 +186,20 @@ def test_generate_in_memory_matches_the_file(tmp_path):
         for key in mrilab.data.KEYS:
             np.testing.assert_array_equal(getattr(splits[name], key), getattr(stored, key))
         assert splits[name].attrs == stored.attrs
+
+
+def test_other_family_changes_the_phantoms_only():
+    from mrilab.data import generate
+    from mrilab.phantom import other_ellipses, other_phantom, rasterise
+
+    np.testing.assert_array_equal(other_phantom(3, 64),
+                                  np.clip(rasterise(other_ellipses(3), 64), 0, 1).astype(np.float32))
+    study = generate(n_train=0, n_test=3, size=32, preset="realistic", seed=5)["test"]
+    other = generate(n_train=0, n_test=3, size=32, preset="realistic", seed=5, family="other")["test"]
+    assert other.attrs["family"] == "other" and "family" not in study.attrs
+    assert not np.allclose(other.phantoms, study.phantoms)
+    assert other.phantoms.max() == pytest.approx(1.0, abs=1e-6)
+    with pytest.raises(ValueError, match="family must be 'study' or 'other'"):
+        generate(n_train=0, n_test=1, size=32, family="polygons")
+    with pytest.raises(ValueError, match="family must be 'study' or 'other'"):
+        generate(preset="anatomy", family="other")

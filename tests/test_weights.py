@@ -20,9 +20,15 @@ def weight_set(request):
     return preset, mrilab.load_dataset(path, "test")
 
 
-@pytest.mark.parametrize("name, cls", [("kspace_unet", "KSpaceUNet"), ("cascade", "Cascade")])
-def test_shipped_weights_reproduce_their_metrics(weight_set, name, cls):
+CLASSES = {"kspace_unet": "KSpaceUNet", "cascade": "Cascade", "unrolled": "Unrolled"}
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_shipped_weights_reproduce_their_metrics(weight_set, name):
     preset, test = weight_set
+    if name not in WEIGHT_SETS[preset]:
+        pytest.skip(f"the {preset} weight set has no {name}")
+    cls = CLASSES[name]
     path = weights_path(name, preset)
     assert path.stat().st_size < 5 * 2 ** 20, "shipped weights stay small"
     model = mrilab.load_model(path, expected=cls)
@@ -33,3 +39,18 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name, cls):
     dataset = model.info["dataset"]
     assert dataset["seed"] == mrilab.data.DEFAULTS["seed"]
     assert dataset.get("preset", "seed") == preset  # trained on the data of its own set
+
+
+def test_the_ablations_are_shipped_and_differ_from_the_reference_in_one_setting():
+    from mrilab.registry import ablation_path
+    from mrilab.train.unrolled import ABLATION_EPOCHS, ABLATIONS
+
+    reference = mrilab.load_model(ablation_path("k5"), expected="Unrolled")
+    for name, args in ABLATIONS.items():
+        path = ablation_path(name)
+        assert path.stat().st_size < 2 ** 20
+        model = mrilab.load_model(path, expected="Unrolled")
+        assert model.info["epochs"] == ABLATION_EPOCHS and model.info["dataset"]["preset"] == "realistic"
+        changed = {k for k in model.config if model.config[k] != reference.config[k]}
+        changed |= {k for k in ("seed", "noise_range", "loss", "band") if model.info[k] != reference.info[k]}
+        assert len(changed) == (0 if name == "k5" else 1), (name, changed)

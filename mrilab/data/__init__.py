@@ -50,7 +50,7 @@ from .._checks import positive_int
 from .._io import atomic_path
 from .._version import __version__
 from ..fourier import fft2c
-from ..phantom import random_ellipses
+from ..phantom import other_ellipses, random_ellipses
 from ..sampling import cartesian_mask
 from . import anatomy, realistic
 from .anatomy import MissingDependencyError, brain_slices
@@ -154,7 +154,7 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
 
 
 def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
-                    slices: list[np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                    slices: list[np.ndarray] | None = None, ellipses_of=random_ellipses) -> dict[str, np.ndarray]:
     """One split: geometry and masks from ``ss``, factors and noise from two children of it."""
     size = p["size"]
     shape = (size, size)
@@ -167,7 +167,7 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     masks = np.empty((n, *shape), dtype=bool)
     for i in range(n):
         if slices is None:
-            ellipses = random_ellipses(geometry)
+            ellipses = ellipses_of(geometry)
         masks[i] = cartesian_mask(shape, p["acceleration"], p["center_fraction"],
                                   pattern=p["pattern"], rng=geometry)
         draws = realistic.draw_factors(factor_rng, size, 10)
@@ -256,12 +256,17 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
 def generate(n_train: int | None = None, n_test: int | None = None, *, preset: str = "seed",
              size: int = DEFAULTS["size"], acceleration: float = DEFAULTS["acceleration"],
              center_fraction: float = DEFAULTS["center_fraction"], pattern: str = DEFAULTS["pattern"],
-             seed: int = DEFAULTS["seed"], **factors: Any) -> dict[str, Split]:
+             seed: int = DEFAULTS["seed"], family: str = "study", **factors: Any) -> dict[str, Split]:
     """The splits of :func:`make_dataset`, in memory, without writing a file.
 
     Takes the same parameters and gives the same arrays as ``make_dataset`` followed by
     :func:`load_dataset`; convenient for small experiments (a chapter that adds one factor
     at a time, say).
+
+    ``family="other"`` draws the phantoms from :func:`mrilab.phantom.other_ellipses` (the
+    out-of-family generator of chapter 10) instead of the study's, with the same factors and
+    noise (the masks are drawn after each phantom, so they differ): data that no network of
+    this book was trained on.
 
     Returns
     -------
@@ -270,10 +275,17 @@ def generate(n_train: int | None = None, n_test: int | None = None, *, preset: s
     """
     params = dataset_params(n_train, n_test, preset=preset, size=size, acceleration=acceleration,
                             center_fraction=center_fraction, pattern=pattern, seed=seed, **factors)
+    families = {"study": random_ellipses, "other": other_ellipses}
+    if family not in families or (family != "study" and preset == "anatomy"):
+        raise ValueError(f"family must be 'study' or 'other' (phantom presets only), got {family!r} "
+                         f"with preset {preset!r}")
+    if family != "study":
+        params["family"] = family
     slices = brain_slices()[:params["n_test"]] if preset == "anatomy" else None
     seqs = np.random.SeedSequence(params["seed"]).spawn(2)
     return {split: Split(**_generate_split(params[f"n_{split}"], ss, params,
-                                           slices if split == "test" else None), attrs=dict(params))
+                                           slices if split == "test" else None, families[family]),
+                         attrs=dict(params))
             for split, ss in zip(SPLITS, seqs)}
 
 

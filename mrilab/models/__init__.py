@@ -6,7 +6,9 @@
 * :class:`KSpaceUNet`: a U-Net on the real and imaginary channels of weighted,
   normalised k-space, followed by data consistency;
 * :class:`RefinementCNN` and :class:`Cascade`: a frozen :class:`KSpaceUNet`, the
-  inverse FFT, and a residual image-space U-Net.
+  inverse FFT, and a residual image-space U-Net;
+* :class:`Unrolled`: a small CNN prior alternating with data consistency, K times
+  (MoDL; Part IV).
 
 Every model has ``reconstruct(kspace, mask) -> magnitude image`` and a ``config``
 dict that rebuilds it (see :func:`mrilab.load_model`).
@@ -16,8 +18,9 @@ from .cascade import Cascade, RefinementCNN
 from .dc import DataConsistency
 from .kspace_unet import KSpaceUNet
 from .unet import UNet
+from .unrolled import Denoiser, Unrolled
 
-__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "MODELS"]
+__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "Denoiser", "MODELS"]
 
 #: The model classes a checkpoint can name.
-MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet)}
+MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet, Unrolled)}

@@ -4,6 +4,8 @@
     python -m mrilab.train cascade --stage1 weights/kspace_unet.pt [--out weights/cascade.pt]
     python -m mrilab.train kspace-unet --preset realistic     # weights/kspace_unet_realistic.pt
     python -m mrilab.train cascade --preset realistic         # weights/cascade_realistic.pt
+    python -m mrilab.train unrolled                           # weights/unrolled_realistic.pt
+    torchrun --nproc_per_node 2 -m mrilab.train unrolled ...  # the same, on 2 processes (DDP)
 
 ``--preset`` picks the dataset (``data/mri_dataset.h5`` or ``data/mri_dataset_realistic.h5``),
 the checkpoint and the stage-1 network of the weight set; ``--data``, ``--out`` and ``--stage1``
@@ -14,13 +16,20 @@ Each run seeds torch and numpy, trains on the training split (its last ``--n-val
 held out for validation), then evaluates on the 20 test phantoms, prints the figures and the
 wall time, and saves a checkpoint with the config and the test metrics. ``--device cuda``
 trains on a GPU where one exists.
+
+The unrolled network (:class:`mrilab.models.Unrolled`, Part IV) trains on the realistic data
+only, on bands of rows with fresh noise of every level in ``--noise-min``..``--noise-max``
+(:mod:`mrilab.train.unrolled`); ``--amp`` adds mixed precision, and the same command runs
+under ``torchrun`` on several processes or machines (``--batch-size`` stays the global batch).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -36,6 +45,10 @@ RECIPES = {
     "kspace-unet": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3),
     "cascade": dict(epochs=24, lr=2e-3, batch_size=8, chans=16, pools=3),
 }
+
+#: The unrolled network's recipe (``weights/unrolled_realistic.pt``).
+UNROLLED = dict(epochs=150, lr=3e-3, batch_size=16, iterations=5, chans=16, layers=5, scales=1, band=32,
+                noise=(0.0, 0.02), dc="soft", init_weight=10.0, loss="mixed")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +75,37 @@ def build_parser() -> argparse.ArgumentParser:
                            help="trained k-space U-Net checkpoint (frozen; default: the weight set's)")
             p.add_argument("--l1-weight", type=float, default=1e-7, help="L1 penalty on the refinement weights")
             p.add_argument("--alpha", type=float, default=0.5, help="loss = alpha L1 + (1 - alpha) MSE")
+    p = sub.add_parser("unrolled", help="train the unrolled network (MoDL; realistic data)")
+    r = UNROLLED
+    p.add_argument("--data", default=DEFAULT_PATHS["realistic"], help="dataset (default: the realistic one)")
+    p.add_argument("--out", default=None, help="checkpoint to write (default: weights/unrolled_realistic.pt)")
+    p.add_argument("--epochs", type=int, default=r["epochs"], help="passes over the training images")
+    p.add_argument("--lr", type=float, default=r["lr"], help="peak learning rate (Adam, one-cycle)")
+    p.add_argument("--batch-size", type=int, default=r["batch_size"], help="global batch (bands)")
+    p.add_argument("--iterations", type=int, default=r["iterations"], help="K, the unrolled iterations")
+    p.add_argument("--chans", type=int, default=r["chans"], help="channels of the denoiser")
+    p.add_argument("--layers", type=int, default=r["layers"], help="convolutions of the denoiser")
+    p.add_argument("--scales", type=int, choices=[1, 2], default=r["scales"],
+                   help="2: the denoiser's middle layers at half resolution")
+    p.add_argument("--separate", action="store_true", help="one denoiser per iteration (default: shared)")
+    p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=r["dc"], help="the data step")
+    p.add_argument("--init-weight", type=float, default=r["init_weight"],
+                   help="initial weight of the measurements in each data step")
+    p.add_argument("--band", type=int, default=r["band"], help="rows per training sample (128: whole images)")
+    p.add_argument("--noise-min", type=float, default=r["noise"][0])
+    p.add_argument("--noise-max", type=float, default=r["noise"][1])
+    p.add_argument("--loss", choices=["l1", "ssim", "mixed"], default=r["loss"],
+                   help="training loss on magnitudes (mixed: 0.84 (1 - SSIM) + 0.16 L1)")
+    p.add_argument("--n-val", type=int, default=20, help="training images held out for validation")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (under torchrun: cuda)")
+    p.add_argument("--amp", action="store_true", help="mixed precision (float16 on CUDA, bfloat16 on CPU)")
+    p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
+    p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network")
+    p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
+    p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
+    p.add_argument("--out-dir", default=None, help="folder (default: weights/ablations)")
     return parser
 
 
@@ -75,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.network == "unrolled":
+        return _run_unrolled(args)
+    if args.network == "ablations":
+        return _run_ablations(args)
     method = args.network.replace("-", "_")
     args.data = args.data or DEFAULT_PATHS[args.preset]
     args.out = args.out or str(weights_path(method, args.preset))
@@ -126,6 +174,97 @@ def _run(args: argparse.Namespace) -> int:
           f"RMSE {metrics['test_rmse']:.4f}; inference {infer:.2f} s for {len(test)} images")
     print(f"wrote {path} ({size:.1f} MiB); wall time {train_seconds:.0f} s ({train_seconds / 60:.1f} min)")
     return 0
+
+
+
+def _run_unrolled(args: argparse.Namespace) -> int:
+    from ..models import Unrolled
+    from .unrolled import NoisyBands, distributed_context, fit_unrolled
+
+    args.out = args.out or str(weights_path("unrolled", "realistic"))
+    with distributed_context(args.device) as (rank, world):
+        device = torch.device(args.device)
+        if device.type == "cuda":
+            if not torch.cuda.is_available():
+                raise ValueError("--device cuda asked for, but torch sees no GPU; use --device cpu")
+            if world > 1:
+                device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            if device.index is not None:
+                torch.cuda.set_device(device)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        torch.manual_seed(args.seed)  # the same initial weights in every process
+        np.random.seed(args.seed)
+        start = time.perf_counter()
+        train = load_dataset(args.data, "train")
+        if not 1 <= args.n_val < len(train):
+            raise ValueError(f"--n-val must be between 1 and {len(train) - 1}, got {args.n_val}")
+        n_fit = len(train) - args.n_val
+        train_set = NoisyBands(train, band=args.band, noise_range=(args.noise_min, args.noise_max),
+                               seed=args.seed, indices=range(n_fit))
+        val = _subset(train, range(n_fit, len(train)))
+        model = Unrolled(iterations=args.iterations, chans=args.chans, layers=args.layers, scales=args.scales,
+                         shared=not args.separate, dc=args.dc, init_weight=args.init_weight)
+        main_rank = rank == 0
+        if main_rank:
+            n_params = sum(p.numel() for p in model.parameters())
+            print(f"training unrolled (K={args.iterations}, {'separate' if args.separate else 'shared'} "
+                  f"denoisers, {args.dc} data step): {n_params:,} parameters, {n_fit} training images in "
+                  f"bands of {args.band} rows, noise {args.noise_min}-{args.noise_max}, {args.n_val} validation "
+                  f"images, {args.epochs} epochs of batch {args.batch_size} on {world} process(es), {device}")
+        history = fit_unrolled(model, train_set, val if main_rank else None, epochs=args.epochs,
+                               batch_size=args.batch_size, lr=args.lr, loss=args.loss, seed=args.seed,
+                               device=device, amp=args.amp, rank=rank, world=world,
+                               max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
+        train_seconds = time.perf_counter() - start
+        if not main_rank:
+            return 0
+        model.to("cpu")
+        test = load_dataset(args.data, "test")
+        t0 = time.perf_counter()
+        pred = predict(model, test.kspace_undersampled, test.masks)
+        infer = time.perf_counter() - t0
+        metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
+        info = dict(network="unrolled", epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+                    band=args.band, noise_range=[args.noise_min, args.noise_max], loss=args.loss,
+                    seed=args.seed, n_val=args.n_val, processes=world, device=str(device), amp=args.amp,
+                    train_seconds=round(train_seconds, 1), dataset={k: test.attrs.get(k) for k in DEFAULTS},
+                    history={k: [float(x) for x in v] for k, v in history.items()})
+        path = save_checkpoint(model, args.out, metrics=metrics, info=info)
+        print(f"test ({len(test)} images, noise {test.attrs.get('noise_std')}): PSNR {metrics['test_psnr']:.2f} "
+              f"dB, SSIM {metrics['test_ssim']:.4f}, RMSE {metrics['test_rmse']:.4f}; inference "
+              f"{infer:.2f} s for {len(test)} images")
+        print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "
+              f"({train_seconds / 60:.1f} min)")
+    return 0
+
+
+def _run_ablations(args: argparse.Namespace) -> int:
+    from ..registry import ablation_path
+    from .unrolled import ABLATION_EPOCHS, ABLATIONS
+
+    names = args.only or list(ABLATIONS)
+    unknown = sorted(set(names) - set(ABLATIONS))
+    if unknown:
+        raise ValueError(f"unknown ablation(s) {unknown}; known: {list(ABLATIONS)}")
+    for name in names:
+        out = Path(args.out_dir) / f"unrolled_{name}.pt" if args.out_dir else ablation_path(name)
+        print(f"== ablation {name}: {' '.join(ABLATIONS[name]) or 'the main recipe'}, {ABLATION_EPOCHS} epochs")
+        code = main(["unrolled", "--data", args.data, "--out", str(out), "--epochs", str(ABLATION_EPOCHS),
+                     *ABLATIONS[name]])
+        if code:
+            return code
+    return 0
+
+
+def _subset(split, indices):
+    """The images ``indices`` of a split (a new Split)."""
+    from dataclasses import replace
+
+    idx = np.asarray(list(indices))
+    return replace(split, phantoms=split.phantoms[idx], images=split.images[idx],
+                   kspace_full=split.kspace_full[idx], kspace_undersampled=split.kspace_undersampled[idx],
+                   masks=split.masks[idx])
 
 
 if __name__ == "__main__":
