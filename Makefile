@@ -1,7 +1,8 @@
 # mrilab: build the book and run the tests on a fresh machine with Python 3.11.
 #
 #   make book    install, make the dataset, execute every chapter, write _build/html
-#   make test    install, make the dataset, run the unit tests and nbval on every notebook
+#   make test    install, make the dataset, run the unit tests, nbval on the assignments, and
+#                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
 #   make weights retrain the shipped networks in weights/, both sets (about an hour on 2 CPU cores)
@@ -25,7 +26,7 @@ ANATOMY := data/mri_anatomy.h5
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all install data book book-student browser-test test test-seeds unit notebooks lab clean weights weights-ablations compare assignments
+.PHONY: all install data nbval book book-student browser-test test test-seeds unit notebooks lab clean weights weights-ablations compare assignments
 
 all: test book
 
@@ -51,11 +52,15 @@ data: install
 # the weights and the requirements, so an edit to mrilab re-executes every chapter
 CACHE_KEY = $$(find mrilab weights -type f \( -name '*.py' -o -name '*.pt' \) | LC_ALL=C sort | xargs cat requirements.txt | sha256sum | cut -c1-16)
 
-book: data
-	@start=$$(date +%s); key=$(CACHE_KEY); \
+# both `make test` (which executes every chapter once and caches it) and `make book` (which renders
+# from that cache, executing only what is missing) start by dropping a cache made from other code
+CHECK_CACHE = key=$(CACHE_KEY); \
 	if [ "$$(cat _build/.mrilab-cache-key 2>/dev/null)" != "$$key" ]; then \
 		rm -rf _build/.jupyter_cache; mkdir -p _build; echo "$$key" > _build/.mrilab-cache-key; \
-		echo "mrilab, weights or requirements changed (key $$key): executing every chapter"; fi; \
+		echo "mrilab, weights or requirements changed (key $$key): the chapters will be executed afresh"; fi
+
+book: data
+	@start=$$(date +%s); $(CHECK_CACHE); \
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going . || exit 1; \
 	echo "book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
 
@@ -72,8 +77,12 @@ browser-test: install
 	@command -v chromium >/dev/null || { echo "no chromium: apt-get install -y chromium"; exit 1; }
 	$(PY) -m pytest browser_tests -q -s
 
+# the unit tests and the assignments (nbval), then every chapter executed once by the book's own
+# executor; the executed chapters go into the book's cache, so `make book` does not run them again
 test: data
-	$(PY) -m pytest tests notebooks assignments/source --nbval-lax --nbval-current-env
+	$(PY) -m pytest tests assignments/source --nbval-lax --nbval-current-env
+	@$(CHECK_CACHE)
+	$(PY) -m pytest notebooks --execute-notebooks _build/.jupyter_cache
 
 # the chapters of Parts II-IV again with dataset seeds 1 and 2 (about 10 minutes): their claims
 # must not depend on the default draw
@@ -84,6 +93,11 @@ unit: install
 	$(PY) -m pytest tests
 
 notebooks: data
+	@$(CHECK_CACHE)
+	$(PY) -m pytest notebooks --execute-notebooks _build/.jupyter_cache
+
+# the chapters cell by cell under nbval (what `make test-seeds` uses), without touching the cache
+nbval: data
 	$(PY) -m pytest notebooks --nbval-lax --nbval-current-env
 
 # both weight sets: trained on the seed data (chapters 8-10) and on the realistic data (Part IV)

@@ -1,13 +1,80 @@
-"""Shared pytest set-up: print how long each notebook (and each test file) took."""
+"""Shared pytest set-up.
+
+* Print how long each notebook (and each test file) took.
+* ``--execute-notebooks CACHE``: collect every ``.ipynb`` under the given paths as one test that
+  executes it with the executor the book build uses (jupyter-cache's ``single_nb_execution``,
+  no errors allowed) and, when it passes, stores the executed notebook in the book's cache
+  ``CACHE`` (``_build/.jupyter_cache``). ``make book`` then renders the chapters from that cache
+  instead of executing them a second time. A failing cell fails the test with its traceback; a
+  failed notebook is never cached. With ``MRILAB_SEED`` set (the seed runs) nothing is cached:
+  the book shows the default draw.
+"""
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 _durations: dict[str, float] = defaultdict(float)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--execute-notebooks", metavar="CACHE", default=None,
+        help="execute each notebook once as a test and cache the executed notebook in CACHE "
+             "(the book's jupyter-cache directory)")
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".ipynb" and parent.config.getoption("--execute-notebooks"):
+        if ".ipynb_checkpoints" not in file_path.parts:
+            return NotebookFile.from_parent(parent, path=file_path)
+    return None
+
+
+class NotebookFile(pytest.File):
+    def collect(self):
+        yield NotebookExecution.from_parent(self, name="execute")
+
+
+class NotebookFailed(Exception):
+    pass
+
+
+class NotebookExecution(pytest.Item):
+    """Execute one notebook as the book build would; cache it for the build when it passes."""
+
+    def runtest(self):
+        import nbformat
+        from jupyter_cache import get_cache
+        from jupyter_cache.base import CacheBundleIn
+        from jupyter_cache.executors.utils import single_nb_execution
+
+        path = Path(self.path).resolve()
+        notebook = nbformat.read(path, as_version=4)
+        result = single_nb_execution(notebook, cwd=str(path.parent), timeout=600,
+                                     allow_errors=False, meta_override=True)
+        if result.err is not None:
+            raise NotebookFailed(str(result.err))
+        self.user_properties.append(("execution_seconds", result.time))
+        if os.environ.get("MRILAB_SEED", "") in ("", "0"):
+            cache = get_cache(self.config.getoption("--execute-notebooks"))
+            cache.cache_notebook_bundle(
+                CacheBundleIn(notebook, str(path), data={"execution_seconds": result.time}),
+                check_validity=False, overwrite=True)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, NotebookFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: executed as the book executes it"
 
 
 def pytest_runtest_logreport(report):
