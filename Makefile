@@ -23,6 +23,7 @@ STAMP := $(VENV)/.mrilab-installed
 DATA := data/mri_dataset.h5
 REALISTIC := data/mri_dataset_realistic.h5
 ANATOMY := data/mri_anatomy.h5
+MULTICOIL := data/mri_dataset_multicoil.h5
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
@@ -42,11 +43,13 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 
 install: $(STAMP)
 
-# the study's dataset (chapters 1-10), the realistic one and the real brain slices (Part IV)
+# the study's dataset (chapters 1-10), the realistic one and the real brain slices (Part IV),
+# the multi-coil one (Part V)
 data: install
 	$(PY) -m mrilab.data --out $(DATA)
 	$(PY) -m mrilab.data --preset realistic --out $(REALISTIC)
 	$(PY) -m mrilab.data --preset anatomy --out $(ANATOMY)
+	$(PY) -m mrilab.data --preset multicoil --out $(MULTICOIL)
 
 # the executed notebooks are cached in _build/.jupyter_cache; its key is a hash of the package,
 # the weights and the requirements, so an edit to mrilab re-executes every chapter

@@ -52,20 +52,25 @@ class Method:
     fn: Callable[..., np.ndarray]
     defaults: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    multicoil: bool = False
 
 
 _REGISTRY: dict[str, Method] = {}
 
 
 def register(name: str, fn: Callable[..., np.ndarray], *, defaults: dict[str, Any] | None = None,
-             description: str = "") -> None:
-    """Add a method: ``fn(kspace (N, H, W), mask (N, H, W), **params) -> images (N, H, W)``."""
-    _REGISTRY[name] = Method(name, fn, dict(defaults or {}), description)
+             description: str = "", multicoil: bool = False) -> None:
+    """Add a method: ``fn(kspace (N, H, W), mask (N, H, W), **params) -> images (N, H, W)``.
+
+    A ``multicoil`` method gets ``fn(kspace (N, C, H, W), mask (N, H, W), maps, **params)``
+    with ``maps`` ``(N or 1, C, H, W)`` or None (estimate them from the ACS).
+    """
+    _REGISTRY[name] = Method(name, fn, dict(defaults or {}), description, multicoil)
 
 
-def methods() -> dict[str, Method]:
-    """The registered methods by name (a copy)."""
-    return dict(_REGISTRY)
+def methods(multicoil: bool | None = None) -> dict[str, Method]:
+    """The registered methods by name (a copy); only the single- or multi-coil ones if asked."""
+    return {k: v for k, v in _REGISTRY.items() if multicoil is None or v.multicoil == multicoil}
 
 
 def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any) -> np.ndarray:
@@ -79,10 +84,14 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
         ``"tv_denoise"``, ``"tv_cs"`` (and the networks of Part III when
         registered).
     kspace_undersampled : complex ndarray, shape (H, W) or (N, H, W)
+        Multi-coil methods (Part V: ``zero_filled_rss``, ``sense``, ``cg_sense``,
+        ``cg_sense_tv``, ``grappa``) take ``(C, H, W)`` or ``(N, C, H, W)``.
     mask : bool ndarray, shape (H, W) or (N, H, W)
-        One mask for all images or one per image.
+        One mask for all images (and coils) or one per image.
     **params
-        Override the method's defaults (``methods()[method].defaults``).
+        Override the method's defaults (``methods()[method].defaults``). Multi-coil
+        methods also take ``maps=`` (``(C, H, W)`` or ``(N, C, H, W)``); without it they
+        estimate the maps from the ACS of each image (:func:`mrilab.multicoil.estimate_maps`).
 
     Returns
     -------
@@ -94,8 +103,14 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
     """
     if method not in _REGISTRY:
         raise ValueError(f"unknown method {method!r}; known methods: {sorted(_REGISTRY)}")
-    k, m = kspace_and_mask(kspace_undersampled, mask, "kspace_undersampled")
     entry = _REGISTRY[method]
+    if entry.multicoil:
+        return _reconstruct_multicoil(entry, kspace_undersampled, mask, params)
+    if np.ndim(kspace_undersampled) == 4:
+        raise ValueError(f"{method!r} is a single-coil method but kspace_undersampled has shape "
+                         f"{np.shape(kspace_undersampled)} (N, C, H, W); combine the coils first or use a "
+                         f"multi-coil method: {sorted(methods(multicoil=True))}")
+    k, m = kspace_and_mask(kspace_undersampled, mask, "kspace_undersampled")
     unknown = set(params) - set(entry.defaults)
     if unknown:
         raise ValueError(f"method {method!r} takes no parameter(s) {sorted(unknown)}; "
@@ -238,3 +253,62 @@ register("cascade", _network("cascade", "Cascade"), defaults=dict(weights="seed"
          description="frozen k-space U-Net, inverse FFT, residual image-space U-Net (shipped weights)")
 register("unrolled", _network("unrolled", "Unrolled"), defaults=dict(weights="realistic"),
          description="MoDL-style unrolled network: a small CNN and a soft data step, K times (realistic weights)")
+
+
+# Part V: many coils. Each method estimates the maps from the ACS of each image unless given maps=.
+
+def _reconstruct_multicoil(entry: Method, kspace: Any, mask: Any, params: dict[str, Any]) -> np.ndarray:
+    from .multicoil import check_multicoil
+
+    maps = params.pop("maps", None)
+    unknown = set(params) - set(entry.defaults)
+    if unknown:
+        raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "
+                         f"{sorted(entry.defaults) + ['maps']}")
+    k, m, s, single = check_multicoil(kspace, mask, maps, "kspace_undersampled")
+    out = np.asarray(entry.fn(k, m, s, **{**entry.defaults, **params}), dtype=np.float32)
+    return out[0] if single else out
+
+
+def _maps_for(k, m, s, i):
+    from .multicoil import estimate_maps
+
+    return estimate_maps(k[i], m[i]) if s is None else s[i if len(s) > 1 else 0]
+
+
+def _per_image(solve):
+    def run(k, m, s, **params):
+        return np.stack([np.abs(solve(k[i], m[i], _maps_for(k, m, s, i), **params)) for i in range(len(k))])
+    return run
+
+
+def _zero_filled_rss(k, m, s):
+    from .fourier import ifft2c
+    from .multicoil import rss
+
+    return rss(ifft2c(k * m[:, None]))
+
+
+def _grappa(k, m, s, kernel, lam):
+    from .fourier import ifft2c
+    from .multicoil import grappa, rss
+
+    return rss(ifft2c(grappa(k, m, kernel=kernel, lam=lam)))
+
+
+def _register_multicoil():
+    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv, sense
+
+    register("zero_filled_rss", _zero_filled_rss, multicoil=True,
+             description="root-sum-of-squares of the zero-filled coil images")
+    register("sense", _per_image(sense), defaults=dict(tikhonov=1e-6), multicoil=True,
+             description="SENSE: direct least squares row by row, maps from the ACS")
+    register("cg_sense", _per_image(cg_sense), defaults=dict(CG_SENSE_DEFAULTS), multicoil=True,
+             description="CG-SENSE: conjugate gradients on the normal equations, stopped early")
+    register("cg_sense_tv", _per_image(cg_sense_tv), defaults=dict(CG_SENSE_TV_DEFAULTS), multicoil=True,
+             description="SENSE with total variation, by primal-dual iterations")
+    register("grappa", _grappa, defaults=dict(kernel=None, lam=0.01), multicoil=True,
+             description="GRAPPA: k-space filled by kernels calibrated on the ACS, root-sum-of-squares")
+
+
+_register_multicoil()

@@ -9,6 +9,11 @@ of k-space (the last axis, ``W``). Its semantics are exact and measurable:
 * the mask samples exactly ``round(W / acceleration)`` columns in total, the
   ACS included, so that the nominal acceleration and the effective
   acceleration ``W / n_sampled`` agree up to that rounding.
+
+The exception is ``pattern="regular"``, the convention of parallel imaging (Part V): every
+``R``-th column through DC plus the ACS block, so the lattice that SENSE and GRAPPA unfold is
+exact and the effective acceleration is below ``R`` (the ACS columns off the lattice come
+on top).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from ._checks import as_array, as_rng, describe
 
 __all__ = ["cartesian_mask", "effective_acceleration", "acs_columns", "point_spread_function"]
 
-_PATTERNS = ("random", "equispaced")
+_PATTERNS = ("random", "equispaced", "regular")
 
 
 def _check_shape(shape: Any) -> tuple[int, int]:
@@ -64,7 +69,9 @@ def cartesian_mask(shape: tuple[int, int], acceleration: float = 4, center_fract
         (incoherent aliasing); ``"equispaced"`` takes them from a regular grid
         of columns through DC with the integer spacing
         ``(W - n_acs) // (n_lines - n_acs)`` (coherent aliasing), those nearest
-        the centre first, and is deterministic.
+        the centre first, and is deterministic. ``"regular"`` samples every ``R``-th column
+        through DC (``acceleration`` must be an integer) and the ACS on top: the pattern of
+        parallel imaging, whose effective acceleration is below ``R``.
     rng : numpy Generator, int or None, keyword-only
         Randomness for ``"random"``; ignored by ``"equispaced"``.
 
@@ -94,8 +101,15 @@ def cartesian_mask(shape: tuple[int, int], acceleration: float = 4, center_fract
                          f"0.08 samples the central 8 % of the columns")
     if pattern not in _PATTERNS:
         raise ValueError(f"pattern must be one of {_PATTERNS}, got {pattern!r}")
-    n_lines = max(1, int(round(width / acceleration)))
     acs = acs_columns(width, center_fraction)
+    if pattern == "regular":
+        if float(acceleration) != int(acceleration):
+            raise ValueError(f"pattern='regular' samples every R-th column, so acceleration must be an "
+                             f"integer, got {acceleration!r}; round it or use pattern='equispaced'")
+        columns = (np.arange(width) - width // 2) % int(acceleration) == 0
+        columns[acs] = True
+        return np.broadcast_to(columns, (height, width)).copy()
+    n_lines = max(1, int(round(width / acceleration)))
     if len(acs) > n_lines:
         raise ValueError(
             f"center_fraction={center_fraction} gives an ACS of {len(acs)} columns, wider than the "

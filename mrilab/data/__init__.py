@@ -8,6 +8,7 @@ Layout of ``mri_dataset.h5``::
     /train/kspace_undersampled  (N, H, W) complex64 measured samples (noise added), zero elsewhere
     /train/masks                (N, H, W) bool      a fresh mask per sample
     /test/...                   the same five datasets
+    /{train,test}/maps          (N, C, H, W) complex64 the multicoil preset only: the true coil maps
 
 Three presets:
 
@@ -18,6 +19,16 @@ Three presets:
     The same phantoms (same geometry and masks for the same seed) with every factor of
     :mod:`mrilab.data.realistic` switched on: a smooth phase, k-space from a 4x finer
     grid, intensity ramps, a bias field, texture and noise of standard deviation 0.01.
+``"multicoil"`` (Part V)
+    The realistic preset seen by an array of ``n_coils`` receive coils (default 8, on a ring
+    rotated at random for every sample, :func:`mrilab.multicoil.birdcage_maps`, normalised
+    to root-sum-of-squares 1): every coil sees the object on the fine grid weighted by its
+    map, and gets its own noise (standard deviation ``noise_std`` per coil, correlated
+    between neighbouring coils by ``coil_correlation``, default 0). Masks follow the
+    convention of parallel imaging (``pattern="regular"``: every 4th column and the ACS).
+    ``kspace_full`` and ``kspace_undersampled`` get a coil axis, ``(N, C, H, W)``, and the
+    true maps are stored as ``maps`` ``(N, C, H, W)``. Defaults to 100 training and 20 test
+    samples (about 340 MB, made in under a minute).
 ``"anatomy"``
     The 11 real brain slices of :mod:`mrilab.data.anatomy` (test split only: never train
     on them), with a smooth phase and noise as in the realistic preset.
@@ -58,7 +69,7 @@ from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, 
 
 __all__ = ["make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
            "Split", "dataset_params", "brain_slices", "snr_db", "MissingDependencyError",
-           "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS"]
+           "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS", "MULTICOIL_DEFAULTS"]
 
 SPLITS = ("train", "test")
 KEYS = ("phantoms", "images", "kspace_full", "kspace_undersampled", "masks")
@@ -68,10 +79,13 @@ PRESETS: dict[str, dict[str, Any]] = {
     "seed": dict(SEED_FACTORS),
     "realistic": dict(REALISTIC_FACTORS),
     "anatomy": dict(SEED_FACTORS, phase=REALISTIC_FACTORS["phase"], noise_std=REALISTIC_FACTORS["noise_std"]),
+    "multicoil": dict(REALISTIC_FACTORS),
 }
+#: The coil parameters of the multicoil preset (stored with the other parameters).
+MULTICOIL_DEFAULTS: dict[str, Any] = dict(n_coils=8, coil_correlation=0.0)
 #: Where ``python -m mrilab.data`` writes each preset by default.
 DEFAULT_PATHS = {"seed": "data/mri_dataset.h5", "realistic": "data/mri_dataset_realistic.h5",
-                 "anatomy": "data/mri_anatomy.h5"}
+                 "anatomy": "data/mri_anatomy.h5", "multicoil": "data/mri_dataset_multicoil.h5"}
 #: Default generation parameters of the seed preset (used by the Makefile, the chapters and
 #: the training command).
 DEFAULTS: dict[str, Any] = dict(n_train=500, n_test=20, size=128, acceleration=4.0,
@@ -98,6 +112,9 @@ class Split:
     masks : bool ndarray, shape (N, H, W)
     attrs : dict
         The generation parameters stored in the file.
+    maps : complex64 ndarray, shape (N, C, H, W), or None
+        The true coil sensitivity maps (multicoil preset only; ``kspace_full`` and
+        ``kspace_undersampled`` then have the coil axis too).
     """
 
     phantoms: np.ndarray
@@ -106,6 +123,7 @@ class Split:
     kspace_undersampled: np.ndarray
     masks: np.ndarray
     attrs: dict[str, Any] = field(default_factory=dict)
+    maps: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.phantoms)
@@ -114,19 +132,36 @@ class Split:
 def dataset_params(n_train: int | None = None, n_test: int | None = None, *, preset: str = "seed",
                    size: int = DEFAULTS["size"], acceleration: float = DEFAULTS["acceleration"],
                    center_fraction: float = DEFAULTS["center_fraction"],
-                   pattern: str = DEFAULTS["pattern"], seed: int = DEFAULTS["seed"],
+                   pattern: str | None = None, seed: int = DEFAULTS["seed"],
+                   n_coils: int | None = None, coil_correlation: float | None = None,
                    **factors: Any) -> dict[str, Any]:
     """Check and collect the generation parameters (the file's attributes).
 
     ``n_train`` and ``n_test`` default to 500 and 20 (0 and 11 for the anatomy
-    preset); each factor defaults to the preset's value (:data:`PRESETS`).
+    preset, 100 and 20 for the multicoil one); ``pattern`` to ``"random"``
+    (``"regular"`` for the multicoil preset); each factor defaults to the preset's value
+    (:data:`PRESETS`). ``n_coils`` and ``coil_correlation`` belong to the multicoil preset
+    only (:data:`MULTICOIL_DEFAULTS`).
     """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
     anatomy_preset = preset == "anatomy"
+    multicoil = preset == "multicoil"
     n_slices = len(anatomy.SLICE_NAMES)
-    n_train = positive_int((0 if anatomy_preset else DEFAULTS["n_train"]) if n_train is None else n_train,
-                           "n_train", minimum=0)
+    default_train = 0 if anatomy_preset else 100 if multicoil else DEFAULTS["n_train"]
+    n_train = positive_int(default_train if n_train is None else n_train, "n_train", minimum=0)
+    if pattern is None:
+        pattern = "regular" if multicoil else DEFAULTS["pattern"]
+    coils = {}
+    if multicoil:
+        from ..multicoil.coils import noise_covariance
+        coils = dict(n_coils=positive_int(MULTICOIL_DEFAULTS["n_coils"] if n_coils is None else n_coils, "n_coils"),
+                     coil_correlation=float(MULTICOIL_DEFAULTS["coil_correlation"] if coil_correlation is None
+                                            else coil_correlation))
+        noise_covariance(coils["n_coils"], 1.0, coils["coil_correlation"])  # checks both
+    elif n_coils is not None or coil_correlation is not None:
+        raise ValueError(f"n_coils and coil_correlation belong to the multicoil preset, got preset {preset!r}; "
+                         f"pass preset='multicoil'")
     n_test = positive_int((n_slices if anatomy_preset else DEFAULTS["n_test"]) if n_test is None else n_test,
                           "n_test", minimum=0)
     seed = positive_int(seed, "seed", minimum=0)
@@ -150,7 +185,7 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
     cartesian_mask((size, size), acceleration, center_fraction, pattern=pattern, rng=0)
     return dict(n_train=n_train, n_test=n_test, size=size, acceleration=float(acceleration),
                 center_fraction=float(center_fraction), pattern=str(pattern), seed=seed,
-                preset=preset, **values)
+                preset=preset, **values, **coils)
 
 
 def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
@@ -162,8 +197,16 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     factor_ss, noise_ss = ss.spawn(2)
     factor_rng = np.random.default_rng(factor_ss)
     factors = {k: p[k] for k in FACTORS if k != "noise_std"}
+    n_coils = p.get("n_coils")
+    coil_shape = (n_coils,) if n_coils else ()
+    if n_coils:
+        from ..multicoil.coils import birdcage_maps, coil_noise, noise_covariance
+        # the array's rotation from a third child stream: the other draws do not move
+        rotations = np.random.default_rng(ss.spawn(1)[0]).uniform(0, 2 * np.pi / n_coils, size=n)
+        maps = np.stack([birdcage_maps(size, n_coils, rotation=r) for r in rotations]) if n else \
+            np.empty((0, n_coils, *shape), dtype=np.complex64)
     refs = np.empty((n, *shape), dtype=np.complex128)
-    kspace = np.empty((n, *shape), dtype=np.complex128)
+    kspace = np.empty((n, *coil_shape, *shape), dtype=np.complex64 if n_coils else np.complex128)
     masks = np.empty((n, *shape), dtype=bool)
     for i in range(n):
         if slices is None:
@@ -171,20 +214,33 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
         masks[i] = cartesian_mask(shape, p["acceleration"], p["center_fraction"],
                                   pattern=p["pattern"], rng=geometry)
         draws = realistic.draw_factors(factor_rng, size, 10)
+        coils = None
+        if n_coils:
+            def coils(grid, r=rotations[i]):
+                return birdcage_maps(grid, n_coils, rotation=r)
         if slices is None:
-            kspace[i], refs[i] = realistic.simulate(ellipses, draws, size, **factors)
+            kspace[i], refs[i] = realistic.simulate(ellipses, draws, size, coils=coils, **factors)
         else:
             kspace[i], refs[i] = realistic.acquire(slices[i], draws, size, phase=p["phase"])
     real = p["phase"] == 0
     phantoms = np.abs(refs).astype(np.float32)
     images = refs.astype(np.complex64)
-    if slices is None and p["oversampling"] == 1:
+    if slices is None and p["oversampling"] == 1 and not n_coils:
         # the reference is the image on the reconstruction grid: k-space is its FFT (in single
         # precision, as the seed dataset always had it)
         kspace_full = fft2c(phantoms if real else images).astype(np.complex64)
     else:
         kspace_full = kspace.astype(np.complex64)
     measured = kspace_full
+    if n_coils:
+        out = dict(phantoms=phantoms, images=images, kspace_full=kspace_full, masks=masks, maps=maps)
+        psi = noise_covariance(n_coils, p["noise_std"], p["coil_correlation"])
+        noise_rng = np.random.default_rng(noise_ss)
+        out["kspace_undersampled"] = np.empty_like(kspace_full)
+        for i in range(n):  # one image at a time: the noise of the whole split would be large
+            noisy = kspace_full[i] + coil_noise(noise_rng, kspace_full.shape[1:], psi)
+            out["kspace_undersampled"][i] = noisy * masks[i]
+        return out
     if p["noise_std"] > 0:
         noise = realistic.complex_noise(np.random.default_rng(noise_ss), kspace_full.shape, p["noise_std"])
         measured = kspace_full + noise
@@ -196,7 +252,7 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
                  preset: str = "seed", size: int = DEFAULTS["size"],
                  acceleration: float = DEFAULTS["acceleration"],
                  center_fraction: float = DEFAULTS["center_fraction"],
-                 pattern: str = DEFAULTS["pattern"], seed: int = DEFAULTS["seed"],
+                 pattern: str | None = None, seed: int = DEFAULTS["seed"],
                  **factors: Any) -> Path:
     """Generate a dataset and write it to ``path`` (HDF5).
 
@@ -211,7 +267,7 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
     n_train, n_test : int
         Number of samples in each split (default 500 and 20; for the anatomy
         preset 0 and 11).
-    preset : {"seed", "realistic", "anatomy"}, keyword-only
+    preset : {"seed", "realistic", "anatomy", "multicoil"}, keyword-only
         The data model (module docstring); ``"seed"`` is the study's.
     size : int, keyword-only
         Image width and height.
@@ -221,7 +277,8 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
         Root seed; the same parameters give the same arrays.
     **factors : keyword-only
         Override the preset's factors: ``phase``, ``oversampling``, ``gradient``,
-        ``bias``, ``texture``, ``noise_std`` (:mod:`mrilab.data.realistic`).
+        ``bias``, ``texture``, ``noise_std`` (:mod:`mrilab.data.realistic`); for the
+        multicoil preset also ``n_coils`` and ``coil_correlation``.
 
     Returns
     -------
@@ -245,9 +302,11 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
         f.attrs["mrilab_version"] = __version__
         for name, split in splits.items():
             group = f.create_group(name)
-            for key in KEYS:
+            for key in KEYS + (("maps",) if split.maps is not None else ()):
                 data = getattr(split, key)
-                group.create_dataset(key, data=data, chunks=True if len(data) else None)
+                # the coil arrays are large and, undersampled, mostly zeros: lzf compresses them fast
+                compress = "lzf" if data.ndim == 4 and len(data) else None
+                group.create_dataset(key, data=data, chunks=True if len(data) else None, compression=compress)
             if preset == "anatomy" and name == "test":
                 group.attrs["names"] = list(anatomy.SLICE_NAMES[:params["n_test"]])
     return path
@@ -255,7 +314,7 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
 
 def generate(n_train: int | None = None, n_test: int | None = None, *, preset: str = "seed",
              size: int = DEFAULTS["size"], acceleration: float = DEFAULTS["acceleration"],
-             center_fraction: float = DEFAULTS["center_fraction"], pattern: str = DEFAULTS["pattern"],
+             center_fraction: float = DEFAULTS["center_fraction"], pattern: str | None = None,
              seed: int = DEFAULTS["seed"], family: str = "study", **factors: Any) -> dict[str, Split]:
     """The splits of :func:`make_dataset`, in memory, without writing a file.
 
@@ -276,7 +335,7 @@ def generate(n_train: int | None = None, n_test: int | None = None, *, preset: s
     params = dataset_params(n_train, n_test, preset=preset, size=size, acceleration=acceleration,
                             center_fraction=center_fraction, pattern=pattern, seed=seed, **factors)
     families = {"study": random_ellipses, "other": other_ellipses}
-    if family not in families or (family != "study" and preset == "anatomy"):
+    if family not in families or (family != "study" and preset in ("anatomy", "multicoil")):
         raise ValueError(f"family must be 'study' or 'other' (phantom presets only), got {family!r} "
                          f"with preset {preset!r}")
     if family != "study":
@@ -305,7 +364,7 @@ def _open(path: str | os.PathLike):
 
 def _stored_params(f) -> dict[str, Any]:
     out = {}
-    for k in DEFAULTS:
+    for k in (*DEFAULTS, *MULTICOIL_DEFAULTS):
         if k in f.attrs:
             v = f.attrs[k]
             out[k] = v.item() if hasattr(v, "item") else v
@@ -330,7 +389,8 @@ def load_dataset(path: str | os.PathLike, split: str, *,
     -------
     Split
         ``phantoms``, ``images``, ``kspace_full``, ``kspace_undersampled``, ``masks``
-        and ``attrs`` (every generation parameter, the preset and its factors included).
+        and ``attrs`` (every generation parameter, the preset and its factors included);
+        ``maps`` for the multicoil preset.
 
     Raises
     ------
@@ -352,7 +412,7 @@ def load_dataset(path: str | os.PathLike, split: str, *,
             raise ValueError(f"{path} group '{split}/' lacks {missing}; "
                              + _REGENERATE.format(path=path))
         sel = slice(None) if index is None else index
-        arrays = {k: group[k][sel] for k in KEYS}
+        arrays = {k: group[k][sel] for k in KEYS + (("maps",) if "maps" in group else ())}
         attrs = _stored_params(f)
     if index is not None and np.ndim(index) == 0 and not isinstance(index, slice):
         arrays = {k: v[None] for k, v in arrays.items()}
@@ -378,7 +438,8 @@ def ensure_dataset(path: str | os.PathLike, **params: Any) -> Path:
     if path.is_file():
         try:
             with _open(path) as f:
-                complete = all(s in f and all(k in f[s] for k in KEYS) for s in SPLITS)
+                keys = KEYS + (("maps",) if wanted["preset"] == "multicoil" else ())
+                complete = all(s in f and all(k in f[s] for k in keys) for s in SPLITS)
                 if complete and _stored_params(f) == wanted:
                     return path
         except OSError:
@@ -424,12 +485,16 @@ def main(argv: list[str] | None = None) -> int:
                              "anatomy: real brain slices (test only)")
     parser.add_argument("--out", default=None, help="output file (default: by preset, "
                         + ", ".join(f"{k}: {v}" for k, v in DEFAULT_PATHS.items()) + ")")
-    parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0)")
+    parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0, multicoil: 100)")
     parser.add_argument("--n-test", type=int, default=None, help="default 20 (anatomy: 11)")
     parser.add_argument("--size", type=int, default=DEFAULTS["size"])
     parser.add_argument("--acceleration", type=float, default=DEFAULTS["acceleration"])
     parser.add_argument("--center-fraction", type=float, default=DEFAULTS["center_fraction"])
-    parser.add_argument("--pattern", choices=["random", "equispaced"], default=DEFAULTS["pattern"])
+    parser.add_argument("--pattern", choices=["random", "equispaced", "regular"], default=None,
+                        help="default random (multicoil: regular)")
+    parser.add_argument("--n-coils", type=int, default=None, help="multicoil preset: coils (default 8)")
+    parser.add_argument("--coil-correlation", type=float, default=None,
+                        help="multicoil preset: noise correlation of neighbouring coils (default 0)")
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     for name in FACTORS:
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=None,
@@ -442,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     params = dict(n_train=args.n_train, n_test=args.n_test, preset=args.preset, size=args.size,
                   acceleration=args.acceleration, center_fraction=args.center_fraction,
                   pattern=args.pattern, seed=args.seed,
-                  **{k: getattr(args, k) for k in FACTORS if getattr(args, k) is not None})
+                  **{k: getattr(args, k) for k in (*FACTORS, *MULTICOIL_DEFAULTS) if getattr(args, k) is not None})
     start = time.perf_counter()
     try:
         params = dataset_params(**params)

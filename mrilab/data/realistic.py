@@ -186,7 +186,7 @@ def draw_factors(rng: np.random.Generator, size: int, n_ellipses: int) -> dict[s
 
 def simulate(ellipses: np.ndarray, draws: dict[str, np.ndarray], size: int, *, phase: float = 0.0,
              oversampling: int = 1, gradient: float = 0.0, bias: float = 0.0,
-             texture: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+             texture: float = 0.0, coils=None) -> tuple[np.ndarray, np.ndarray]:
     """Noise-free k-space and complex reference image of one phantom.
 
     Parameters
@@ -199,10 +199,14 @@ def simulate(ellipses: np.ndarray, draws: dict[str, np.ndarray], size: int, *, p
         Reconstruction grid.
     phase, oversampling, gradient, bias, texture : keyword-only
         The factors (module docstring); all off by default.
+    coils : callable, keyword-only
+        ``coils(n)`` gives the coil sensitivity maps ``(C, n, n)`` on an ``n x n`` grid
+        (:func:`mrilab.multicoil.birdcage_maps`): the k-space is then that of every coil,
+        ``(C, size, size)``, each coil seeing the object on the fine grid weighted by its map.
 
     Returns
     -------
-    kspace : complex128 ndarray, shape (size, size)
+    kspace : complex128 ndarray, shape (size, size) (or (C, size, size) with ``coils``)
         Centred, noise-free k-space on the reconstruction grid.
     reference : complex128 ndarray, shape (size, size)
         ``ifft2c(kspace)``, scaled (with ``kspace``) so that its magnitude has maximum 1.
@@ -222,17 +226,19 @@ def simulate(ellipses: np.ndarray, draws: dict[str, np.ndarray], size: int, *, p
         image = image * (1.0 + bias * smooth_field(draws["bias"], fine)).astype(np.float32)
     if texture > 0:
         image = image * (1.0 + np.float32(texture) * texture_field(draws["texture"], oversampling))
-    return acquire(image, draws, size, phase=phase)
+    return acquire(image, draws, size, phase=phase, coils=coils)
 
 
 def acquire(image: np.ndarray, draws: dict[str, np.ndarray], size: int, *,
-            phase: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+            phase: float = 0.0, coils=None) -> tuple[np.ndarray, np.ndarray]:
     """Phase, k-space on the reconstruction grid and the reference, for an image on any grid.
 
     ``image`` (real, shape (F, F) with ``F >= size``) gets the smooth phase of
     ``draws`` scaled to ``phase``; its k-space is cropped to ``size x size`` when
     ``F > size`` (:func:`crop_kspace`). Returns ``(kspace, reference)`` as
     :func:`simulate` does, scaled so that the reference magnitude has maximum 1.
+    With ``coils`` (a function of the grid size giving maps ``(C, F, F)``) the k-space is
+    that of each coil, ``(C, size, size)``; the reference is still the object alone.
     """
     fine = image.shape[-1]
     if phase > 0:
@@ -247,6 +253,8 @@ def acquire(image: np.ndarray, draws: dict[str, np.ndarray], size: int, *,
     else:
         reference = image.astype(complex)
         kspace = fft2c(reference)
+    if coils is not None:
+        kspace = crop_kspace(fft2c(coils(fine) * image), size) if fine > size else fft2c(coils(fine) * image)
     scale = np.abs(reference).max()
     return kspace / scale, reference / scale
 

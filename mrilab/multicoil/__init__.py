@@ -1,0 +1,27 @@
+"""Part V: many receive coils.
+
+* :mod:`.coils` simulated sensitivity maps (a ring of coils) and correlated coil noise;
+* :mod:`.operator` the forward model ``E = M F S``, its adjoint and the shape checks;
+* :mod:`.combine` root-sum-of-squares and Roemer's sensitivity-weighted combination;
+* :mod:`.calibration` the ACS and coil maps estimated from it;
+* :mod:`.sense` SENSE (direct, and the pixel-wise unfolding), the g-factor, pseudo-replicas;
+* :mod:`.cg` CG-SENSE and SENSE with total variation;
+* :mod:`.grappa` GRAPPA.
+
+Shapes: k-space ``(C, H, W)`` or ``(N, C, H, W)``, maps the same, masks ``(H, W)`` or ``(N, H, W)``.
+"""
+
+from .calibration import MIN_ACS, acs_block, estimate_maps, map_error
+from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv
+from .coils import birdcage_maps, coil_noise, noise_covariance, rss_normalise, whitening
+from .combine import roemer, rss
+from .grappa import grappa, grappa_kspace
+from .operator import MultiCoilFourier, check_maps, check_multicoil
+from .sense import (full_noise_std, g_factor, g_factor_unfold, lattice_weights, pseudo_replica, sense,
+                    sense_unfold)
+
+__all__ = ["birdcage_maps", "coil_noise", "noise_covariance", "rss_normalise", "whitening",
+           "MultiCoilFourier", "check_maps", "check_multicoil", "rss", "roemer",
+           "acs_block", "estimate_maps", "map_error", "MIN_ACS",
+           "sense", "sense_unfold", "g_factor", "g_factor_unfold", "full_noise_std", "pseudo_replica",
+           "lattice_weights", "cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS", "grappa", "grappa_kspace"]

@@ -1,0 +1,109 @@
+"""GRAPPA: missing k-space samples as linear combinations of their measured neighbours.
+
+Chapter 4 filled missing k-space by interpolating each coil's samples from its neighbours, and
+failed: one coil's k-space is not smooth, and an unsampled column carries information that no
+interpolation of other columns can recover. With several coils it can (Griswold et al. 2002):
+multiplying by a smooth coil map convolves that coil's k-space with a small kernel, so every
+coil's sample at a missing position is (nearly) a fixed linear combination of *all* coils'
+samples in a small neighbourhood. The weights are learnt where the answer is known, on the
+fully sampled ACS block: every ``kx x ky`` window of the ACS gives one training equation,
+``targets (C) = weights (C x n_sources) @ sources``, solved by regularised least squares
+``W = (S^H S + lam0 I)^-1 S^H T`` with ``lam0 = lam ||S^H S||_F / n_sources``. One set of
+weights is learnt for every geometry of sampled neighbours around a hole (the kernel
+"patterns"), and applied to every hole with that geometry.
+
+This follows the conventions of ``pygrappa.grappa`` (McKibben), against which it is tested:
+k-space and ACS are zero-padded by half a kernel, so windows that reach over the edges (or
+over the ACS border) count the padding as measured zeros.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .calibration import acs_block
+from .operator import check_multicoil
+
+__all__ = ["grappa", "grappa_kspace"]
+
+
+def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), lam: float = 0.01,
+                  calibration: Any = None) -> np.ndarray:
+    """Fill the missing samples of one multi-coil k-space with GRAPPA (module docstring).
+
+    Parameters
+    ----------
+    kspace : complex ndarray, shape (C, H, W)
+        Undersampled k-space, zero where not sampled.
+    mask : bool ndarray, shape (H, W)
+    kernel : (int, int), keyword-only
+        Kernel size along the readout (rows) and the phase encodes (columns). It must reach
+        a sampled column from every hole: at least ``R + 1`` columns wide for every ``R``-th
+        column sampled (holes it cannot reach stay zero).
+    lam : float, keyword-only
+        Tikhonov weight, relative (``lam0 = lam ||S^H S||_F / n_sources``).
+    calibration : complex ndarray, shape (C, H, n), keyword-only
+        Calibration data; by default the ACS columns of ``kspace`` (:func:`acs_block`).
+
+    Returns
+    -------
+    kspace : complex64 ndarray, shape (C, H, W)
+        The measured samples unchanged, the holes filled.
+    """
+    k, m, _, single = check_multicoil(kspace, mask)
+    if not single:
+        raise ValueError(f"grappa_kspace fills one k-space (C, H, W), got shape {np.shape(kspace)}; use grappa() "
+                         f"for a stack")
+    k, m = k[0], m[0]
+    kx, ky = (int(v) for v in kernel)
+    if kx < 1 or ky < 1:
+        raise ValueError(f"kernel must be two positive sizes (rows, columns), got {kernel!r}")
+    calib = k[:, :, acs_block(m)] if calibration is None else np.asarray(calibration)
+    n_coils = k.shape[0]
+    hx, hy = kx // 2, ky // 2
+    pad = ((0, 0), (hx, hx), (hy, hy))
+    kp = np.moveaxis(np.pad(k, pad), 0, -1)                                   # (H + 2hx, W + 2hy, C)
+    cp = np.moveaxis(np.pad(calib, pad), 0, -1)
+    sampled = np.pad(m, pad[1:])
+    # every window of the (padded) mask, one per k-space position: (H, W, kx, ky)
+    windows = sliding_window_view(sampled, (kx, ky))[: m.shape[0], : m.shape[1]]
+    holes = ~m & windows.any(axis=(-2, -1))
+    hx_idx, hy_idx = np.nonzero(holes)
+    patterns, which = np.unique(windows[hx_idx, hy_idx].reshape(len(hx_idx), -1), axis=0, return_inverse=True)
+    # every calibration window: (n_windows, kx, ky, C)
+    calib_windows = sliding_window_view(cp, (kx, ky, n_coils)).reshape(-1, kx, ky, n_coils)
+    targets = calib_windows[:, hx, hy, :]
+    filled = np.moveaxis(k, 0, -1).copy()
+    for index, pattern in enumerate(patterns):
+        geometry = pattern.reshape(kx, ky)
+        sources = calib_windows[:, geometry, :].reshape(len(calib_windows), -1)
+        sh_s = sources.conj().T @ sources
+        sh_t = sources.conj().T @ targets
+        lam0 = lam * np.linalg.norm(sh_s) / sh_s.shape[0]
+        weights = np.linalg.solve(sh_s + lam0 * np.eye(sh_s.shape[0]), sh_t)     # (n_sources, C)
+        at = which.reshape(-1) == index
+        rows, cols = hx_idx[at], hy_idx[at]
+        # the measured neighbours of every hole with this geometry, then the weights on them
+        neighbourhoods = sliding_window_view(kp, (kx, ky, n_coils))[rows, cols, 0]   # (n, kx, ky, C)
+        filled[rows, cols] = neighbourhoods[:, geometry, :].reshape(len(rows), -1) @ weights
+    return np.moveaxis(filled, -1, 0).astype(np.complex64)
+
+
+def grappa(kspace: Any, mask: Any, *, kernel: tuple[int, int] | None = None, lam: float = 0.01) -> np.ndarray:
+    """GRAPPA for a stack: filled k-space ``(C, H, W)`` or ``(N, C, H, W)``.
+
+    ``kernel=None`` takes 5 rows and ``R + 1`` columns (odd), ``R`` the widest gap between
+    sampled columns, so that every hole reaches a measured column.
+    """
+    k, m, _, single = check_multicoil(kspace, mask)
+    out = np.empty(k.shape, dtype=np.complex64)
+    for i in range(len(k)):
+        size = kernel
+        if size is None:
+            gap = int(np.diff(np.flatnonzero(m[i][0])).max()) if m[i][0].sum() > 1 else 1
+            size = (5, max(5, gap + 1 + (gap % 2 == 1)))
+        out[i] = grappa_kspace(k[i], m[i], kernel=size, lam=lam)
+    return out[0] if single else out
