@@ -5,7 +5,7 @@
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, both sets (about an hour on 2 CPU cores)
+#   make weights retrain the shipped networks in weights/, every set (about 80 minutes on 2 CPU cores)
 #   make weights-ablations  retrain chapter 12's ablations in weights/ablations (about 25 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
@@ -103,13 +103,15 @@ notebooks: data
 nbval: data
 	$(PY) -m pytest notebooks --nbval-lax --nbval-current-env
 
-# both weight sets: trained on the seed data (chapters 8-10) and on the realistic data (Part IV)
+# every weight set: trained on the seed data (chapters 8-10), on the realistic data (Part IV) and on
+# the multi-coil data (Part V)
 weights: data
 	$(PY) -m mrilab.train kspace-unet --data $(DATA) --out weights/kspace_unet.pt
 	$(PY) -m mrilab.train cascade --data $(DATA) --stage1 weights/kspace_unet.pt --out weights/cascade.pt
 	$(PY) -m mrilab.train kspace-unet --preset realistic --data $(REALISTIC) --out weights/kspace_unet_realistic.pt
 	$(PY) -m mrilab.train cascade --preset realistic --data $(REALISTIC) --stage1 weights/kspace_unet_realistic.pt --out weights/cascade_realistic.pt
 	$(PY) -m mrilab.train unrolled --data $(REALISTIC) --out weights/unrolled_realistic.pt
+	$(PY) -m mrilab.train unrolled-multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil.pt
 
 # chapter 12's ablations of the unrolled network (and chapter 13's ensemble), each on a short budget
 weights-ablations: data

@@ -197,6 +197,7 @@ WEIGHT_SETS = {
     "seed": {"kspace_unet": "kspace_unet.pt", "cascade": "cascade.pt"},
     "realistic": {"kspace_unet": "kspace_unet_realistic.pt", "cascade": "cascade_realistic.pt",
                   "unrolled": "unrolled_realistic.pt"},
+    "multicoil": {"unrolled_multicoil": "unrolled_multicoil.pt"},
 }
 
 
@@ -309,6 +310,23 @@ def _register_multicoil():
              description="SENSE with total variation, by primal-dual iterations")
     register("grappa", _grappa, defaults=dict(kernel=None, lam=0.01), multicoil=True,
              description="GRAPPA: k-space filled by kernels calibrated on the ACS, root-sum-of-squares")
+    register("unrolled_multicoil", _unrolled_multicoil, defaults=dict(weights="multicoil"), multicoil=True,
+             description="MoDL with coils: a small CNN and a CG data step with the coil maps, K times (shipped weights)")
+
+
+def _unrolled_multicoil(k, m, s, weights):
+    import torch
+
+    from .multicoil import estimate_maps
+    from .train import predict
+
+    path = weights_path("unrolled_multicoil", weights)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train unrolled-multicoil`")
+    model = _cached_model(str(path), path.stat().st_mtime, "UnrolledMulticoil")
+    maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
+    with torch.inference_mode():
+        return predict(model, k, m, maps=maps, batch_size=8)
 
 
 _register_multicoil()

@@ -14,9 +14,9 @@ SOURCE = Path(__file__).resolve().parents[1] / "assignments" / "source"
 SOURCES = sorted(SOURCE.glob("*.ipynb"))
 
 
-def test_there_are_three_assignments():
+def test_there_are_four_assignments():
     assert [p.name for p in SOURCES] == ["assignment1_kspace.ipynb", "assignment2_classical.ipynb",
-                                         "assignment3_deep_learning.ipynb"]
+                                         "assignment3_deep_learning.ipynb", "assignment4_parallel_imaging.ipynb"]
 
 
 def test_release_replaces_solutions_and_removes_hidden_tests():
@@ -45,7 +45,7 @@ def released(tmp_path_factory):
     return grading.release(SOURCES, out)
 
 
-@pytest.mark.parametrize("index", range(3))
+@pytest.mark.parametrize("index", range(len(SOURCES)))
 def test_student_editions_fail_at_the_first_exercise_and_score_zero(released, index):
     student, source = released[index], SOURCES[index]
     nb = nbformat.read(student, as_version=4)

@@ -212,3 +212,15 @@ def test_multicoil_dataset_round_trip(tmp_path):
     np.testing.assert_allclose(test.images, single.images, atol=1e-6)
     with pytest.raises(ValueError, match="multicoil preset"):
         generate(1, 1, preset="realistic", n_coils=4)
+
+
+def test_simulate_coils_sees_images_through_random_rings():
+    from mrilab.multicoil import simulate_coils
+
+    x = np.stack([np.ones((32, 32)), 2 * np.ones((32, 32))]).astype(complex)
+    k, maps = simulate_coils(x, 4, rng=1)
+    assert k.shape == maps.shape == (2, 4, 32, 32)
+    np.testing.assert_allclose(ifft2c(k), maps * x[:, None], atol=1e-5)
+    assert not np.allclose(maps[0], maps[1]), "each image gets its own rotation of the ring"
+    with pytest.raises(ValueError, match="square images"):
+        simulate_coils(np.ones((2, 32, 16)), 4)

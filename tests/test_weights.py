@@ -20,7 +20,8 @@ def weight_set(request):
     return preset, mrilab.load_dataset(path, "test")
 
 
-CLASSES = {"kspace_unet": "KSpaceUNet", "cascade": "Cascade", "unrolled": "Unrolled"}
+CLASSES = {"kspace_unet": "KSpaceUNet", "cascade": "Cascade", "unrolled": "Unrolled",
+           "unrolled_multicoil": "UnrolledMulticoil"}
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))

@@ -8,9 +8,12 @@
 * :class:`RefinementCNN` and :class:`Cascade`: a frozen :class:`KSpaceUNet`, the
   inverse FFT, and a residual image-space U-Net;
 * :class:`Unrolled`: a small CNN prior alternating with data consistency, K times
-  (MoDL; Part IV).
+  (MoDL; Part IV);
+* :class:`UnrolledMulticoil`: the same with the multi-coil forward model and a
+  conjugate-gradient data step (Part V).
 
-Every model has ``reconstruct(kspace, mask) -> magnitude image`` and a ``config``
+Every model has ``reconstruct(kspace, mask) -> magnitude image`` (the multi-coil one
+``reconstruct(kspace, mask, maps)``) and a ``config``
 dict that rebuilds it (see :func:`mrilab.load_model`).
 """
 
@@ -19,8 +22,10 @@ from .dc import DataConsistency
 from .kspace_unet import KSpaceUNet
 from .unet import UNet
 from .unrolled import Denoiser, Unrolled
+from .unrolled_multicoil import UnrolledMulticoil
 
-__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "Denoiser", "MODELS"]
+__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "UnrolledMulticoil", "Denoiser", "MODELS"]
 
 #: The model classes a checkpoint can name.
-MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet, Unrolled)}
+MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet, Unrolled,
+                                         UnrolledMulticoil)}

@@ -13,15 +13,15 @@ Shapes: k-space ``(C, H, W)`` or ``(N, C, H, W)``, maps the same, masks ``(H, W)
 
 from .calibration import MIN_ACS, acs_block, estimate_maps, map_error
 from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv
-from .coils import birdcage_maps, coil_noise, noise_covariance, rss_normalise, whitening
+from .coils import birdcage_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils, whitening
 from .combine import roemer, rss
-from .grappa import grappa, grappa_kspace
+from .grappa import calibration_windows, grappa, grappa_kspace, grappa_weights
 from .operator import MultiCoilFourier, check_maps, check_multicoil
 from .sense import (full_noise_std, g_factor, g_factor_unfold, lattice_weights, pseudo_replica, sense,
                     sense_unfold)
 
-__all__ = ["birdcage_maps", "coil_noise", "noise_covariance", "rss_normalise", "whitening",
+__all__ = ["birdcage_maps", "simulate_coils", "coil_noise", "noise_covariance", "rss_normalise", "whitening",
            "MultiCoilFourier", "check_maps", "check_multicoil", "rss", "roemer",
            "acs_block", "estimate_maps", "map_error", "MIN_ACS",
            "sense", "sense_unfold", "g_factor", "g_factor_unfold", "full_noise_std", "pseudo_replica",
-           "lattice_weights", "cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS", "grappa", "grappa_kspace"]
+           "lattice_weights", "cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS", "grappa", "grappa_kspace", "calibration_windows", "grappa_weights"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from .._checks import as_rng, positive_int
 
-__all__ = ["birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise", "whitening"]
+__all__ = ["birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise", "whitening", "simulate_coils"]
 
 #: Default ring radius, in units of the half field of view (the FOV is [-1, 1] x [-1, 1]).
 RING_RADIUS = 1.2
@@ -145,3 +145,24 @@ def whitening(covariance: Any) -> np.ndarray:
     except np.linalg.LinAlgError:
         raise ValueError("covariance must be Hermitian positive definite (a measured noise covariance is); "
                          "add a small multiple of the identity if it is singular") from None
+
+
+def simulate_coils(images: Any, n_coils: int = 8, *, rng: np.random.Generator | int | None = 0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Coil k-space of complex images seen by a ring of coils, rotated at random per image.
+
+    For images that exist only on the reconstruction grid (the real brain slices of chapter
+    11): ``kspace_c = fft2c(S_c x)``, noise-free; add :func:`coil_noise` and a mask to measure.
+    The multicoil dataset does the same on a finer grid (:mod:`mrilab.data`).
+
+    Returns ``(kspace_full (N, C, H, W), maps (N, C, H, W))``, complex64.
+    """
+    from ..fourier import fft2c
+
+    x = np.asarray(images)
+    if x.ndim != 3 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"images must be a stack of square images (N, H, H), got shape {x.shape}")
+    rng = as_rng(rng)
+    maps = np.stack([birdcage_maps(x.shape[-1], n_coils, rotation=r)
+                     for r in rng.uniform(0, 2 * np.pi / n_coils, size=len(x))])
+    return fft2c(maps * x[:, None]).astype(np.complex64), maps

@@ -27,7 +27,45 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .calibration import acs_block
 from .operator import check_multicoil
 
-__all__ = ["grappa", "grappa_kspace"]
+__all__ = ["grappa", "grappa_kspace", "calibration_windows", "grappa_weights"]
+
+
+def calibration_windows(calibration: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
+    """Every ``kx x ky`` window of calibration data ``(C, H, n)``, zero-padded by half a kernel.
+
+    Returns ``(n_windows, kx, ky, C)``: the training examples of GRAPPA's calibration (the
+    padding follows ``pygrappa``).
+    """
+    kx, ky = kernel
+    c = np.asarray(calibration)
+    padded = np.moveaxis(np.pad(c, ((0, 0), (kx // 2, kx // 2), (ky // 2, ky // 2))), 0, -1)
+    return sliding_window_view(padded, (kx, ky, c.shape[0])).reshape(-1, kx, ky, c.shape[0])
+
+
+def grappa_weights(windows: np.ndarray, geometry: np.ndarray, lam: float = 0.01) -> np.ndarray:
+    """GRAPPA weights for one geometry of measured neighbours, by regularised least squares.
+
+    Parameters
+    ----------
+    windows : ndarray, shape (n, kx, ky, C)
+        Calibration windows (:func:`calibration_windows`).
+    geometry : bool ndarray, shape (kx, ky)
+        Which positions of the window are measured around a hole at its centre.
+    lam : float
+        Relative Tikhonov weight: ``lam0 = lam ||S^H S||_F / n_sources``.
+
+    Returns
+    -------
+    weights : ndarray, shape (n_sources * C, C)
+        ``targets = sources @ weights``, sources ordered by window position (row-major) and
+        then by coil.
+    """
+    kx, ky = geometry.shape
+    sources = windows[:, geometry, :].reshape(len(windows), -1)
+    targets = windows[:, kx // 2, ky // 2, :]
+    sh_s = sources.conj().T @ sources
+    lam0 = lam * np.linalg.norm(sh_s) / sh_s.shape[0]
+    return np.linalg.solve(sh_s + lam0 * np.eye(sh_s.shape[0]), sources.conj().T @ targets)
 
 
 def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), lam: float = 0.01,
@@ -66,24 +104,17 @@ def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), l
     hx, hy = kx // 2, ky // 2
     pad = ((0, 0), (hx, hx), (hy, hy))
     kp = np.moveaxis(np.pad(k, pad), 0, -1)                                   # (H + 2hx, W + 2hy, C)
-    cp = np.moveaxis(np.pad(calib, pad), 0, -1)
     sampled = np.pad(m, pad[1:])
     # every window of the (padded) mask, one per k-space position: (H, W, kx, ky)
     windows = sliding_window_view(sampled, (kx, ky))[: m.shape[0], : m.shape[1]]
     holes = ~m & windows.any(axis=(-2, -1))
     hx_idx, hy_idx = np.nonzero(holes)
     patterns, which = np.unique(windows[hx_idx, hy_idx].reshape(len(hx_idx), -1), axis=0, return_inverse=True)
-    # every calibration window: (n_windows, kx, ky, C)
-    calib_windows = sliding_window_view(cp, (kx, ky, n_coils)).reshape(-1, kx, ky, n_coils)
-    targets = calib_windows[:, hx, hy, :]
+    calib_windows = calibration_windows(calib, (kx, ky))                      # (n_windows, kx, ky, C)
     filled = np.moveaxis(k, 0, -1).copy()
     for index, pattern in enumerate(patterns):
         geometry = pattern.reshape(kx, ky)
-        sources = calib_windows[:, geometry, :].reshape(len(calib_windows), -1)
-        sh_s = sources.conj().T @ sources
-        sh_t = sources.conj().T @ targets
-        lam0 = lam * np.linalg.norm(sh_s) / sh_s.shape[0]
-        weights = np.linalg.solve(sh_s + lam0 * np.eye(sh_s.shape[0]), sh_t)     # (n_sources, C)
+        weights = grappa_weights(calib_windows, geometry, lam)                   # (n_sources * C, C)
         at = which.reshape(-1) == index
         rows, cols = hx_idx[at], hy_idx[at]
         # the measured neighbours of every hole with this geometry, then the weights on them

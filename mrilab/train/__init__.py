@@ -107,15 +107,24 @@ def combined_loss(alpha: float = 0.5) -> Callable[[torch.Tensor, torch.Tensor], 
 
 
 @torch.no_grad()
-def predict(model: nn.Module, kspace: Any, mask: Any, *, batch_size: int = 32,
+def predict(model: nn.Module, kspace: Any, mask: Any, *, maps: Any = None, batch_size: int = 32,
             device: str | torch.device = "cpu") -> np.ndarray:
-    """Magnitude images from a model's ``reconstruct`` for numpy or torch inputs (N, H, W)."""
+    """Magnitude images from a model's ``reconstruct`` for numpy or torch inputs (N, H, W).
+
+    A multi-coil model takes ``maps`` (N, C, H, W): ``reconstruct(kspace, mask, maps)``.
+    """
     model.eval()
     # copies: inputs may be read-only views (np.broadcast_to), which torch must not share
-    k = kspace if torch.is_tensor(kspace) else torch.from_numpy(np.array(kspace, dtype=np.complex64))
-    m = mask if torch.is_tensor(mask) else torch.from_numpy(np.array(mask, dtype=bool))
-    out = [model.reconstruct(k[i:i + batch_size].to(device), m[i:i + batch_size].to(device)).cpu()
-           for i in range(0, len(k), batch_size)]
+    as_tensor = lambda a, dtype: a if torch.is_tensor(a) else torch.from_numpy(np.array(a, dtype=dtype))  # noqa: E731
+    k = as_tensor(kspace, np.complex64)
+    m = as_tensor(mask, bool)
+    s = None if maps is None else as_tensor(maps, np.complex64)
+    out = []
+    for i in range(0, len(k), batch_size):
+        args = [k[i:i + batch_size].to(device), m[i:i + batch_size].to(device)]
+        if s is not None:
+            args.append(s[i:i + batch_size].to(device))
+        out.append(model.reconstruct(*args).cpu())
     return torch.cat(out).numpy()
 
 

@@ -6,6 +6,7 @@
     python -m mrilab.train cascade --preset realistic         # weights/cascade_realistic.pt
     python -m mrilab.train unrolled                           # weights/unrolled_realistic.pt
     torchrun --nproc_per_node 2 -m mrilab.train unrolled ...  # the same, on 2 processes (DDP)
+    python -m mrilab.train unrolled-multicoil                 # weights/unrolled_multicoil.pt (Part V)
 
 ``--preset`` picks the dataset (``data/mri_dataset.h5`` or ``data/mri_dataset_realistic.h5``),
 the checkpoint and the stage-1 network of the weight set; ``--data``, ``--out`` and ``--stage1``
@@ -34,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import DEFAULT_PATHS, DEFAULTS, load_dataset
+from ..data import DEFAULT_PATHS, DEFAULTS, MULTICOIL_DEFAULTS, load_dataset
 from ..registry import WEIGHT_SETS, weights_path
 from ..metrics import evaluate
 from ..models import Cascade, KSpaceUNet
@@ -49,6 +50,9 @@ RECIPES = {
 #: The unrolled network's recipe (``weights/unrolled_realistic.pt``).
 UNROLLED = dict(epochs=150, lr=3e-3, batch_size=16, iterations=5, chans=16, layers=5, scales=1, band=32,
                 noise=(0.0, 0.02), dc="soft", init_weight=10.0, loss="mixed")
+#: The multi-coil unrolled network's recipe (``weights/unrolled_multicoil.pt``).
+UNROLLED_MULTICOIL = dict(epochs=150, lr=3e-3, batch_size=8, iterations=5, chans=16, layers=5, band=32,
+                          noise=(0.0, 0.02), cg_iterations=6, init_weight=10.0, loss="mixed")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,19 +80,32 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--l1-weight", type=float, default=1e-7, help="L1 penalty on the refinement weights")
             p.add_argument("--alpha", type=float, default=0.5, help="loss = alpha L1 + (1 - alpha) MSE")
     p = sub.add_parser("unrolled", help="train the unrolled network (MoDL; realistic data)")
-    r = UNROLLED
-    p.add_argument("--data", default=DEFAULT_PATHS["realistic"], help="dataset (default: the realistic one)")
-    p.add_argument("--out", default=None, help="checkpoint to write (default: weights/unrolled_realistic.pt)")
+    _unrolled_arguments(p, UNROLLED, "realistic", "weights/unrolled_realistic.pt")
+    p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED["scales"],
+                   help="2: the denoiser's middle layers at half resolution")
+    p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED["dc"], help="the data step")
+    p = sub.add_parser("unrolled-multicoil", help="train the multi-coil unrolled network (MoDL with coils; Part V)")
+    _unrolled_arguments(p, UNROLLED_MULTICOIL, "multicoil", "weights/unrolled_multicoil.pt")
+    p.add_argument("--cg-iterations", type=int, default=UNROLLED_MULTICOIL["cg_iterations"],
+                   help="conjugate-gradient iterations of each data step")
+    p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network")
+    p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
+    p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
+    p.add_argument("--out-dir", default=None, help="folder (default: weights/ablations)")
+    return parser
+
+
+def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: str) -> None:
+    """The options shared by the single- and multi-coil unrolled networks."""
+    p.add_argument("--data", default=DEFAULT_PATHS[preset], help=f"dataset (default: the {preset} one)")
+    p.add_argument("--out", default=None, help=f"checkpoint to write (default: {out})")
     p.add_argument("--epochs", type=int, default=r["epochs"], help="passes over the training images")
     p.add_argument("--lr", type=float, default=r["lr"], help="peak learning rate (Adam, one-cycle)")
     p.add_argument("--batch-size", type=int, default=r["batch_size"], help="global batch (bands)")
     p.add_argument("--iterations", type=int, default=r["iterations"], help="K, the unrolled iterations")
     p.add_argument("--chans", type=int, default=r["chans"], help="channels of the denoiser")
     p.add_argument("--layers", type=int, default=r["layers"], help="convolutions of the denoiser")
-    p.add_argument("--scales", type=int, choices=[1, 2], default=r["scales"],
-                   help="2: the denoiser's middle layers at half resolution")
     p.add_argument("--separate", action="store_true", help="one denoiser per iteration (default: shared)")
-    p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=r["dc"], help="the data step")
     p.add_argument("--init-weight", type=float, default=r["init_weight"],
                    help="initial weight of the measurements in each data step")
     p.add_argument("--band", type=int, default=r["band"], help="rows per training sample (128: whole images)")
@@ -102,11 +119,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--amp", action="store_true", help="mixed precision (float16 on CUDA, bfloat16 on CPU)")
     p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
-    p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network")
-    p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
-    p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
-    p.add_argument("--out-dir", default=None, help="folder (default: weights/ablations)")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.network == "unrolled":
+    if args.network in ("unrolled", "unrolled-multicoil"):
         return _run_unrolled(args)
     if args.network == "ablations":
         return _run_ablations(args)
@@ -178,10 +190,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_unrolled(args: argparse.Namespace) -> int:
-    from ..models import Unrolled
-    from .unrolled import NoisyBands, distributed_context, fit_unrolled
+    from ..models import Unrolled, UnrolledMulticoil
+    from .unrolled import MulticoilBands, NoisyBands, distributed_context, fit_unrolled
 
-    args.out = args.out or str(weights_path("unrolled", "realistic"))
+    multicoil = args.network == "unrolled-multicoil"
+    if multicoil:
+        args.out = args.out or str(weights_path("unrolled_multicoil", "multicoil"))
+    else:
+        args.out = args.out or str(weights_path("unrolled", "realistic"))
     with distributed_context(args.device) as (rank, world):
         device = torch.device(args.device)
         if device.type == "cuda":
@@ -200,16 +216,30 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         if not 1 <= args.n_val < len(train):
             raise ValueError(f"--n-val must be between 1 and {len(train) - 1}, got {args.n_val}")
         n_fit = len(train) - args.n_val
-        train_set = NoisyBands(train, band=args.band, noise_range=(args.noise_min, args.noise_max),
-                               seed=args.seed, indices=range(n_fit))
+        noise = (args.noise_min, args.noise_max)
+        if multicoil:
+            if train.maps is None:
+                raise ValueError(f"{args.data} has no coil axis; make the multi-coil dataset with "
+                                 f"`python -m mrilab.data --preset multicoil`")
+            maps = _estimated_maps(train)  # from the ACS, as at test time
+            train_set = MulticoilBands(train, maps, band=args.band, noise_range=noise, seed=args.seed,
+                                       indices=range(n_fit))
+            model = UnrolledMulticoil(iterations=args.iterations, chans=args.chans, layers=args.layers,
+                                      shared=not args.separate, cg_iterations=args.cg_iterations,
+                                      init_weight=args.init_weight)
+        else:
+            train_set = NoisyBands(train, band=args.band, noise_range=noise, seed=args.seed, indices=range(n_fit))
+            model = Unrolled(iterations=args.iterations, chans=args.chans, layers=args.layers, scales=args.scales,
+                             shared=not args.separate, dc=args.dc, init_weight=args.init_weight)
         val = _subset(train, range(n_fit, len(train)))
-        model = Unrolled(iterations=args.iterations, chans=args.chans, layers=args.layers, scales=args.scales,
-                         shared=not args.separate, dc=args.dc, init_weight=args.init_weight)
+        if multicoil:
+            val.estimated_maps = maps[n_fit:]
         main_rank = rank == 0
         if main_rank:
             n_params = sum(p.numel() for p in model.parameters())
-            print(f"training unrolled (K={args.iterations}, {'separate' if args.separate else 'shared'} "
-                  f"denoisers, {args.dc} data step): {n_params:,} parameters, {n_fit} training images in "
+            step = f"CG data step ({args.cg_iterations} iterations)" if multicoil else f"{args.dc} data step"
+            print(f"training {args.network} (K={args.iterations}, {'separate' if args.separate else 'shared'} "
+                  f"denoisers, {step}): {n_params:,} parameters, {n_fit} training images in "
                   f"bands of {args.band} rows, noise {args.noise_min}-{args.noise_max}, {args.n_val} validation "
                   f"images, {args.epochs} epochs of batch {args.batch_size} on {world} process(es), {device}")
         history = fit_unrolled(model, train_set, val if main_rank else None, epochs=args.epochs,
@@ -222,13 +252,15 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         model.to("cpu")
         test = load_dataset(args.data, "test")
         t0 = time.perf_counter()
-        pred = predict(model, test.kspace_undersampled, test.masks)
+        test_maps = _estimated_maps(test) if multicoil else None
+        pred = predict(model, test.kspace_undersampled, test.masks, maps=test_maps)
         infer = time.perf_counter() - t0
         metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
-        info = dict(network="unrolled", epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+        info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
                     band=args.band, noise_range=[args.noise_min, args.noise_max], loss=args.loss,
                     seed=args.seed, n_val=args.n_val, processes=world, device=str(device), amp=args.amp,
-                    train_seconds=round(train_seconds, 1), dataset={k: test.attrs.get(k) for k in DEFAULTS},
+                    train_seconds=round(train_seconds, 1),
+                    dataset={k: test.attrs.get(k) for k in (*DEFAULTS, *MULTICOIL_DEFAULTS) if k in test.attrs},
                     history={k: [float(x) for x in v] for k, v in history.items()})
         path = save_checkpoint(model, args.out, metrics=metrics, info=info)
         print(f"test ({len(test)} images, noise {test.attrs.get('noise_std')}): PSNR {metrics['test_psnr']:.2f} "
@@ -264,7 +296,14 @@ def _subset(split, indices):
     idx = np.asarray(list(indices))
     return replace(split, phantoms=split.phantoms[idx], images=split.images[idx],
                    kspace_full=split.kspace_full[idx], kspace_undersampled=split.kspace_undersampled[idx],
-                   masks=split.masks[idx])
+                   masks=split.masks[idx], maps=None if split.maps is None else split.maps[idx])
+
+
+def _estimated_maps(split) -> np.ndarray:
+    """Coil maps of every image of a multi-coil split, estimated from its ACS."""
+    from ..multicoil import estimate_maps
+
+    return estimate_maps(split.kspace_undersampled, split.masks)
 
 
 if __name__ == "__main__":

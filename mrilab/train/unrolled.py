@@ -42,7 +42,7 @@ from torch.utils.data.distributed import DistributedSampler
 from ..fourier import fft2c, ifft2c
 from ..metrics import evaluate
 
-__all__ = ["NoisyBands", "ssim_loss", "LOSSES", "fit_unrolled", "distributed_context"]
+__all__ = ["NoisyBands", "MulticoilBands", "ssim_loss", "LOSSES", "fit_unrolled", "distributed_context"]
 
 
 class NoisyBands(Dataset):
@@ -102,6 +102,46 @@ class NoisyBands(Dataset):
         rows = slice(top, top + self.band)
         k = fft2c(noisy[rows]) * mask[rows]
         return k / scale, mask[rows], self.targets[i, rows] / scale
+
+
+class MulticoilBands(NoisyBands):
+    """:class:`NoisyBands` with coils, for :class:`~mrilab.models.UnrolledMulticoil`.
+
+    Sample ``i`` is ``(kspace_band (C, band, W), mask_band, maps_band (C, band, W), target_band)``:
+    coil noise of a standard deviation drawn from ``noise_range`` (independent coils, the same
+    in every coil) is added to the whole coil images of image ``i``; the scale is the maximum of
+    ``|E^H y|`` over the whole image, with the maps the network will get; a band of rows is cut
+    from the noisy coil images and the maps. Rows decouple with coils as without (the maps
+    multiply pixel by pixel), so a band is still an exact problem.
+
+    ``maps`` are the maps to train with, ``(N, C, H, W)``: estimated from the ACS of each
+    training image (:func:`mrilab.multicoil.estimate_maps`), as they will be at test time.
+    """
+
+    def __init__(self, split, maps, *, band: int = 32, noise_range: tuple[float, float] = (0.0, 0.02),
+                 seed: int = 0, indices=None):
+        super().__init__(split, band=band, noise_range=noise_range, seed=seed, indices=indices)
+        idx = np.arange(len(split)) if indices is None else np.asarray(indices)
+        if np.shape(maps) != split.kspace_full.shape:
+            raise ValueError(f"maps must have the shape {split.kspace_full.shape} of the k-space, got "
+                             f"{np.shape(maps)}")
+        self.maps = torch.from_numpy(np.ascontiguousarray(np.asarray(maps)[idx], dtype=np.complex64))
+
+    def __getitem__(self, i: int):
+        from ..models.unrolled_multicoil import adjoint_op
+
+        seq = np.random.SeedSequence([self.seed, self.epoch, int(i)])
+        g = torch.Generator().manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
+        lo, hi = self.noise_range
+        sigma = lo + (hi - lo) * float(torch.rand((), generator=g))
+        coils, mask, maps = self.images[i], self.masks[i], self.maps[i]
+        noise = torch.randn(coils.shape, generator=g) + 1j * torch.randn(coils.shape, generator=g)
+        noisy = coils + sigma * noise.to(coils.dtype)  # white noise: the same in image and k-space
+        scale = adjoint_op(fft2c(noisy)[None] * mask, maps[None], mask[None]).abs().max().clamp_min(1e-12)
+        top = int(torch.randint(0, coils.shape[-2] - self.band + 1, (), generator=g))
+        rows = slice(top, top + self.band)
+        k = fft2c(noisy[:, rows]) * mask[rows]
+        return k / scale, mask[rows], maps[:, rows], self.targets[i, rows] / scale
 
 
 def ssim_loss(pred: torch.Tensor, target: torch.Tensor, win: int = 7) -> torch.Tensor:
@@ -164,7 +204,8 @@ def _validate(model, val, device) -> dict[str, float]:
     """Mean PSNR/SSIM/RMSE of ``model.reconstruct`` on a whole-image split (its stored noise)."""
     from . import predict
 
-    pred = predict(model, val.kspace_undersampled, val.masks, batch_size=10, device=device)
+    maps = getattr(val, "estimated_maps", None)  # a multi-coil split carries the maps to use
+    pred = predict(model, val.kspace_undersampled, val.masks, maps=maps, batch_size=10, device=device)
     return {name: float(v.mean()) for name, v in evaluate(val.phantoms, pred).items()}
 
 
@@ -237,10 +278,10 @@ def fit_unrolled(model: torch.nn.Module, train_set: NoisyBands, val=None, *, epo
         losses = []
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
                    **({} if progress and main else {"disable": True}))
-        for k, m, x in bar:
-            k, m, x = k.to(device), m.to(device), x.to(device)
+        for *inputs, x in bar:  # (kspace, mask[, maps], target)
+            inputs, x = [t.to(device) for t in inputs], x.to(device)
             with autocast():
-                value = loss_fn(net(k, m).float(), x)
+                value = loss_fn(net(*inputs).float(), x)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(value).backward()
