@@ -134,4 +134,4 @@ class UnrolledMulticoil(nn.Module):
 
     def dc_weights(self) -> list[float]:
         """The learned ``lambda_k``."""
-        return [float(w) for w in self.log_weights.exp()]
+        return self.log_weights.detach().exp().tolist()
