@@ -13,7 +13,7 @@ Shapes: k-space ``(C, H, W)`` or ``(N, C, H, W)``, maps the same, masks ``(H, W)
 
 from .calibration import MIN_ACS, acs_block, estimate_maps, map_error
 from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv
-from .coils import birdcage_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils, whitening
+from .coils import birdcage_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils, whiten, whitening
 from .combine import roemer, rss
 from .grappa import calibration_windows, grappa, grappa_kspace, grappa_weights
 from .operator import MultiCoilFourier, check_maps, check_multicoil
@@ -21,7 +21,9 @@ from .sense import (full_noise_std, g_factor, g_factor_unfold, lattice_weights, 
                     sense_unfold)
 
 __all__ = ["birdcage_maps", "simulate_coils", "coil_noise", "noise_covariance", "rss_normalise", "whitening",
+           "whiten",
            "MultiCoilFourier", "check_maps", "check_multicoil", "rss", "roemer",
            "acs_block", "estimate_maps", "map_error", "MIN_ACS",
            "sense", "sense_unfold", "g_factor", "g_factor_unfold", "full_noise_std", "pseudo_replica",
-           "lattice_weights", "cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS", "grappa", "grappa_kspace", "calibration_windows", "grappa_weights"]
+           "lattice_weights", "cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS",
+           "grappa", "grappa_kspace", "calibration_windows", "grappa_weights"]

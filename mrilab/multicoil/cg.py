@@ -23,7 +23,7 @@ import numpy as np
 
 from .._checks import positive_int, positive_number
 from ..operators import divergence, gradient
-from .coils import whitening
+from .coils import whiten
 from .operator import MultiCoilFourier, check_multicoil
 
 __all__ = ["cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS"]
@@ -40,10 +40,7 @@ def _prepare(kspace, mask, maps, covariance):
     k, m, s, single = check_multicoil(kspace, mask, maps, "kspace")
     if s is None:
         raise ValueError("maps are required: pass maps= (estimate them with mrilab.multicoil.estimate_maps)")
-    if covariance is not None:
-        w = whitening(covariance)
-        k = np.einsum("ij,...jhw->...ihw", w, k)
-        s = np.einsum("ij,...jhw->...ihw", w, s)
+    k, s = whiten(k, s, covariance)
     op = MultiCoilFourier(s, m)
     return op, (k * m[:, None]).astype(np.complex64), single
 

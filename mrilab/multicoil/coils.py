@@ -27,19 +27,15 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_rng, positive_int
+from ..data.realistic import _grid  # pixel-centre coordinates, the same on every grid
 
-__all__ = ["birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise", "whitening", "simulate_coils"]
+__all__ = ["birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise", "whitening", "whiten",
+           "simulate_coils"]
 
 #: Default ring radius, in units of the half field of view (the FOV is [-1, 1] x [-1, 1]).
 RING_RADIUS = 1.2
 #: The magnitude of a map falls as ``1 / distance ** FALLOFF``.
 FALLOFF = 2
-
-
-def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel-centre coordinates in [-1, 1], x to the right, y up (as in mrilab.phantom)."""
-    c = (np.arange(size) - (size - 1) / 2) / (size / 2)
-    return c[None, :], -c[:, None]
 
 
 def birdcage_maps(size: int, n_coils: int = 8, *, radius: float = RING_RADIUS, rotation: float = 0.0,
@@ -145,6 +141,18 @@ def whitening(covariance: Any) -> np.ndarray:
     except np.linalg.LinAlgError:
         raise ValueError("covariance must be Hermitian positive definite (a measured noise covariance is); "
                          "add a small multiple of the identity if it is singular") from None
+
+
+def whiten(kspace: np.ndarray | None, maps: np.ndarray, covariance: Any) -> tuple[np.ndarray | None, np.ndarray]:
+    """K-space (or coil images, or None) and maps with the coil noise made white, over axis -3.
+
+    Unchanged when ``covariance`` is None; otherwise both are multiplied by :func:`whitening`.
+    """
+    if covariance is None:
+        return kspace, maps
+    w = whitening(covariance)
+    return (None if kspace is None else np.einsum("ij,...jhw->...ihw", w, kspace),
+            np.einsum("ij,...jhw->...ihw", w, maps).astype(np.complex64))
 
 
 def simulate_coils(images: Any, n_coils: int = 8, *, rng: np.random.Generator | int | None = 0

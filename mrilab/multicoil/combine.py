@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_array
-from .coils import whitening
+from .coils import whiten
 from .operator import check_maps
 
 __all__ = ["rss", "roemer"]
@@ -48,10 +48,7 @@ def roemer(coil_images: Any, maps: Any, covariance: Any = None) -> np.ndarray:
     """
     x = as_array(coil_images, "coil_images", min_ndim=3, max_ndim=4)
     s = check_maps(maps, x.shape[-3], x.shape[-2:])
-    if covariance is not None:
-        w = whitening(covariance)
-        x = np.einsum("ij,...jhw->...ihw", w, x)
-        s = np.einsum("ij,...jhw->...ihw", w, s)
+    x, s = whiten(x, s, covariance)
     num = np.sum(np.conj(s) * x, axis=-3)
     den = np.sum(np.abs(s) ** 2, axis=-3)
     out = np.where(den > 0, num / np.where(den > 0, den, 1), 0)

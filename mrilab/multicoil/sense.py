@@ -28,20 +28,11 @@ from typing import Any, Callable
 import numpy as np
 
 from ..fourier import fft2c, ifft2c
-from .coils import coil_noise, whitening
+from .coils import coil_noise, whiten
 from .operator import MultiCoilFourier, check_maps, check_multicoil
 
 __all__ = ["sense", "sense_unfold", "g_factor", "g_factor_unfold", "full_noise_std", "pseudo_replica",
-           "lattice_weights", "whiten"]
-
-
-def whiten(kspace: np.ndarray, maps: np.ndarray, covariance: Any) -> tuple[np.ndarray, np.ndarray]:
-    """K-space and maps with the coil noise made white and of unit variance (over axis -3)."""
-    if covariance is None:
-        return kspace, maps
-    w = whitening(covariance)
-    return (np.einsum("ij,...jhw->...ihw", w, kspace) if kspace is not None else None,
-            np.einsum("ij,...jhw->...ihw", w, maps).astype(np.complex64))
+           "lattice_weights"]
 
 
 def _dft_matrix(width: int) -> np.ndarray:
