@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     test = load_dataset(args.data, "test")
     n, c, h, w = test.kspace_full.shape
     psi = noise_covariance(c, test.attrs["noise_std"])
-    names = list(methods(multicoil=True))
+    names = list(methods(multicoil=True, special=False))
     rng = np.random.default_rng(0)
     for r in args.r:
         mask = mrilab.cartesian_mask((h, w), r, 0.08, pattern="regular")

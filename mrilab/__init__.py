@@ -24,6 +24,10 @@ Data
 Networks (PyTorch, imported on first use)
     :mod:`mrilab.models`, :mod:`mrilab.train` (training loop, checkpoints,
     ``python -m mrilab.train``), :func:`load_model`, :mod:`mrilab.compare`
+Many coils (Part V) and the scanner's file (Part VI)
+    :mod:`mrilab.multicoil` (maps, SENSE, GRAPPA, CG-SENSE, prewhitening, ESPIRiT, coil
+    compression), :mod:`mrilab.io` (ISMRMRD and fastMRI files), :func:`mrilab.recon.reconstruct_file`
+    and ``python -m mrilab.recon``, :mod:`mrilab.partial_fourier` (homodyne, POCS)
 Figures
     :mod:`mrilab.plot`
 """
@@ -60,7 +64,7 @@ def __getattr__(name: str):
         from .train import load_model
 
         return load_model
-    if name in ("models", "train"):
+    if name in ("models", "train", "io", "multicoil", "partial_fourier"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     test = load_dataset(args.data, "test")
     # by default every method that takes this data: single-coil or (with a coil axis) multi-coil
-    names = args.methods or list(registered_methods(multicoil=test.kspace_undersampled.ndim == 4))
+    names = args.methods or list(registered_methods(multicoil=test.kspace_undersampled.ndim == 4, special=False))
     noise_std = test.attrs.get("noise_std") or None
     print(f"{args.data}: {len(test)} test images, preset {test.attrs.get('preset', 'seed')}, "
           f"R = {test.attrs.get('acceleration', 4):g}, noise {noise_std or 0:g}")

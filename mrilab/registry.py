@@ -33,6 +33,7 @@ from .tv import TV_CS_BY_NOISE, TV_CS_DEFAULTS, tv_cs, tv_denoise
 from .wavelet import WAVELET_CS_BY_NOISE, WAVELET_CS_DEFAULTS, wavelet_cs
 
 __all__ = ["reconstruct", "register", "methods", "Method", "tuned_parameters", "weights_path", "ablation_path",
+           "MAP_METHODS",
            "TV_DENOISE_DEFAULTS", "WEIGHTS_DIR", "WEIGHT_SETS"]
 
 #: Where the shipped network weights live: ``weights/`` in the repository, or
@@ -53,24 +54,38 @@ class Method:
     defaults: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     multicoil: bool = False
+    #: A single-coil method that also takes multi-coil k-space: this function then runs instead.
+    multicoil_fn: Callable[..., np.ndarray] | None = None
+    #: Needs a particular sampling (partial Fourier), so comparisons leave it out unless named.
+    special: bool = False
 
 
 _REGISTRY: dict[str, Method] = {}
 
 
 def register(name: str, fn: Callable[..., np.ndarray], *, defaults: dict[str, Any] | None = None,
-             description: str = "", multicoil: bool = False) -> None:
+             description: str = "", multicoil: bool = False,
+             multicoil_fn: Callable[..., np.ndarray] | None = None, special: bool = False) -> None:
     """Add a method: ``fn(kspace (N, H, W), mask (N, H, W), **params) -> images (N, H, W)``.
 
     A ``multicoil`` method gets ``fn(kspace (N, C, H, W), mask (N, H, W), maps, **params)``
-    with ``maps`` ``(N or 1, C, H, W)`` or None (estimate them from the ACS).
+    with ``maps`` ``(N or 1, C, H, W)`` or None (estimate them from the ACS). A single-coil
+    method with a ``multicoil_fn`` takes both: multi-coil k-space goes to ``multicoil_fn``.
+    A ``special`` method needs its own kind of mask (partial Fourier) and is left out of the
+    default lists of :func:`mrilab.compare` and the benchmarks.
     """
-    _REGISTRY[name] = Method(name, fn, dict(defaults or {}), description, multicoil)
+    _REGISTRY[name] = Method(name, fn, dict(defaults or {}), description, multicoil, multicoil_fn, special)
 
 
-def methods(multicoil: bool | None = None) -> dict[str, Method]:
-    """The registered methods by name (a copy); only the single- or multi-coil ones if asked."""
-    return {k: v for k, v in _REGISTRY.items() if multicoil is None or v.multicoil == multicoil}
+def _takes(entry: Method, multicoil: bool) -> bool:
+    return entry.multicoil or entry.multicoil_fn is not None if multicoil else not entry.multicoil
+
+
+def methods(multicoil: bool | None = None, *, special: bool = True) -> dict[str, Method]:
+    """The registered methods by name (a copy): those that take single- or multi-coil k-space if
+    asked, without the partial-Fourier ones if ``special=False``."""
+    return {k: v for k, v in _REGISTRY.items()
+            if (multicoil is None or _takes(v, multicoil)) and (special or not v.special)}
 
 
 def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any) -> np.ndarray:
@@ -90,8 +105,12 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
         One mask for all images (and coils) or one per image.
     **params
         Override the method's defaults (``methods()[method].defaults``). Multi-coil
-        methods also take ``maps=`` (``(C, H, W)`` or ``(N, C, H, W)``); without it they
-        estimate the maps from the ACS of each image (:func:`mrilab.multicoil.estimate_maps`).
+        methods also take ``maps=`` (``(C, H, W)`` or ``(N, C, H, W)``, or ``"espirit"`` or
+        ``"division"``); without it they estimate the maps from the ACS of each image by
+        division (:func:`mrilab.multicoil.estimate_maps`); ``"espirit"`` uses
+        :func:`mrilab.multicoil.espirit_maps`. The partial-Fourier methods (``homodyne``,
+        ``pocs``) take single-coil k-space, or multi-coil k-space as ``(N, C, H, W)`` (one image:
+        ``(1, C, H, W)``; a 3-D array is read as a stack of single-coil images).
 
     Returns
     -------
@@ -106,6 +125,9 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
     entry = _REGISTRY[method]
     if entry.multicoil:
         return _reconstruct_multicoil(entry, kspace_undersampled, mask, params)
+    if entry.multicoil_fn is not None and np.ndim(kspace_undersampled) == 4:
+        return _reconstruct_multicoil(Method(entry.name, entry.multicoil_fn, entry.defaults), kspace_undersampled,
+                                      mask, params)
     if np.ndim(kspace_undersampled) == 4:
         raise ValueError(f"{method!r} is a single-coil method but kspace_undersampled has shape "
                          f"{np.shape(kspace_undersampled)} (N, C, H, W); combine the coils first or use a "
@@ -266,9 +288,25 @@ def _reconstruct_multicoil(entry: Method, kspace: Any, mask: Any, params: dict[s
     if unknown:
         raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "
                          f"{sorted(entry.defaults) + ['maps']}")
-    k, m, s, single = check_multicoil(kspace, mask, maps, "kspace_undersampled")
+    named = maps if isinstance(maps, str) else None
+    k, m, s, single = check_multicoil(kspace, mask, None if named else maps, "kspace_undersampled")
+    if named is not None:
+        s = _named_maps(named, k, m)
     out = np.asarray(entry.fn(k, m, s, **{**entry.defaults, **params}), dtype=np.float32)
     return out[0] if single else out
+
+
+#: How ``maps="..."`` estimates coil maps from the ACS: by division (chapter 14) or ESPIRiT (chapter 19).
+MAP_METHODS = ("division", "espirit")
+
+
+def _named_maps(name: str, k: np.ndarray, m: np.ndarray) -> np.ndarray:
+    from .multicoil import espirit_maps, estimate_maps
+
+    if name not in MAP_METHODS:
+        raise ValueError(f"maps must be an array (C, H, W) or (N, C, H, W), or one of {MAP_METHODS} to estimate "
+                         f"them from the ACS, got {name!r}")
+    return espirit_maps(k, m) if name == "espirit" else estimate_maps(k, m)
 
 
 def _maps_for(k, m, s, i):
@@ -302,11 +340,12 @@ def _register_multicoil():
 
     register("zero_filled_rss", _zero_filled_rss, multicoil=True,
              description="root-sum-of-squares of the zero-filled coil images")
-    register("sense", _per_image(sense), defaults=dict(tikhonov=1e-6), multicoil=True,
+    register("sense", _per_image(sense), defaults=dict(tikhonov=1e-6, covariance=None), multicoil=True,
              description="SENSE: direct least squares row by row, maps from the ACS")
-    register("cg_sense", _per_image(cg_sense), defaults=dict(CG_SENSE_DEFAULTS), multicoil=True,
+    register("cg_sense", _per_image(cg_sense), defaults=dict(CG_SENSE_DEFAULTS, real=False, covariance=None), multicoil=True,
              description="CG-SENSE: conjugate gradients on the normal equations, stopped early")
-    register("cg_sense_tv", _per_image(cg_sense_tv), defaults=dict(CG_SENSE_TV_DEFAULTS), multicoil=True,
+    register("cg_sense_tv", _per_image(cg_sense_tv), defaults=dict(CG_SENSE_TV_DEFAULTS, real=False, covariance=None),
+             multicoil=True,
              description="SENSE with total variation, by primal-dual iterations")
     register("grappa", _grappa, defaults=dict(kernel=None, lam=0.01), multicoil=True,
              description="GRAPPA: k-space filled by kernels calibrated on the ACS, root-sum-of-squares")
@@ -330,3 +369,33 @@ def _unrolled_multicoil(k, m, s, weights):
 
 
 _register_multicoil()
+
+
+# Part VI: partial Fourier, single-coil and (coil by coil, then root-sum-of-squares) multi-coil
+
+def _partial_fourier(solve):
+    def single(k, m, **params):
+        return np.abs(solve(k, m, **params))
+
+    def multi(k, m, s, **params):
+        from .multicoil import rss
+
+        n, c = k.shape[:2]
+        coils = solve(k.reshape(n * c, *k.shape[-2:]), np.repeat(m, c, axis=0), **params)
+        return rss(np.abs(coils).reshape(k.shape))
+    return single, multi
+
+
+def _register_partial_fourier():
+    from .partial_fourier import HOMODYNE_DEFAULTS, POCS_DEFAULTS, homodyne, pocs
+
+    for name, solve, defaults, text in (
+            ("homodyne", homodyne, HOMODYNE_DEFAULTS, "homodyne partial Fourier (Noll 1991): weighting and "
+                                                      "low-resolution phase"),
+            ("pocs", pocs, POCS_DEFAULTS, "POCS partial Fourier (Haacke 1991): phase and data projections")):
+        single, multi = _partial_fourier(solve)
+        register(name, single, defaults=dict(defaults), multicoil_fn=multi, special=True,
+                 description=text + "; multi-coil: coil by coil, then root-sum-of-squares")
+
+
+_register_partial_fourier()

@@ -6,7 +6,10 @@
 * :mod:`.calibration` the ACS and coil maps estimated from it;
 * :mod:`.sense` SENSE (direct, and the pixel-wise unfolding), the g-factor, pseudo-replicas;
 * :mod:`.cg` CG-SENSE and SENSE with total variation;
-* :mod:`.grappa` GRAPPA.
+* :mod:`.grappa` GRAPPA;
+* :mod:`.noise` the noise covariance from a noise scan, and prewhitening (chapter 19);
+* :mod:`.espirit` ESPIRiT maps (chapter 19);
+* :mod:`.compression` coil compression to virtual coils (chapter 19).
 
 Shapes: k-space ``(C, H, W)`` or ``(N, C, H, W)``, maps the same, masks ``(H, W)`` or ``(N, H, W)``.
 """
@@ -15,6 +18,9 @@ from .calibration import MIN_ACS, acs_block, estimate_maps, map_error
 from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv
 from .coils import birdcage_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils, whiten, whitening
 from .combine import roemer, rss
+from .compression import compress_coils, compression_matrix
+from .espirit import ESPIRIT_DEFAULTS, calibration_matrix, espirit_maps
+from .noise import estimate_noise_covariance, prewhiten, prewhitening_matrix
 from .grappa import calibration_windows, grappa, grappa_kspace, grappa_weights
 from .operator import MultiCoilFourier, check_maps, check_multicoil
 from .sense import (full_noise_std, g_factor, g_factor_unfold, lattice_weights, pseudo_replica, sense,
@@ -26,4 +32,6 @@ __all__ = ["birdcage_maps", "simulate_coils", "coil_noise", "noise_covariance", 
            "acs_block", "estimate_maps", "map_error", "MIN_ACS",
            "sense", "sense_unfold", "g_factor", "g_factor_unfold", "full_noise_std", "pseudo_replica",
            "lattice_weights", "cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS",
-           "grappa", "grappa_kspace", "calibration_windows", "grappa_weights"]
+           "grappa", "grappa_kspace", "calibration_windows", "grappa_weights",
+           "estimate_noise_covariance", "prewhitening_matrix", "prewhiten", "espirit_maps", "calibration_matrix",
+           "ESPIRIT_DEFAULTS", "compress_coils", "compression_matrix"]

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._checks import positive_int, positive_number
 from ..operators import divergence, gradient
-from .coils import whiten
+from .noise import prewhiten
 from .operator import MultiCoilFourier, check_multicoil
 
 __all__ = ["cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS"]
@@ -40,13 +40,15 @@ def _prepare(kspace, mask, maps, covariance):
     k, m, s, single = check_multicoil(kspace, mask, maps, "kspace")
     if s is None:
         raise ValueError("maps are required: pass maps= (estimate them with mrilab.multicoil.estimate_maps)")
-    k, s = whiten(k, s, covariance)
+    if covariance is not None:
+        # whitened to the coils' mean noise variance, so that a TV weight keeps its meaning (noise module)
+        k, s = prewhiten(k, covariance), prewhiten(s, covariance)
     op = MultiCoilFourier(s, m)
     return op, (k * m[:, None]).astype(np.complex64), single
 
 
 def cg_sense(kspace: Any, mask: Any, maps: Any, *, n_iter: int = 30, tol: float = 1e-6, covariance: Any = None,
-             callback: Callable[[int, np.ndarray], Any] | None = None) -> np.ndarray:
+             real: bool = False, callback: Callable[[int, np.ndarray], Any] | None = None) -> np.ndarray:
     """CG-SENSE: conjugate gradients on ``E^H E x = E^H y``, started from zero.
 
     Parameters
@@ -61,6 +63,10 @@ def cg_sense(kspace: Any, mask: Any, maps: Any, *, n_iter: int = 30, tol: float 
         ``||E^H y||``.
     covariance : ndarray (C, C), keyword-only
         Coil noise covariance (whitened first).
+    real : bool, keyword-only
+        Solve for a real image: ``Re(E^H E) x = Re(E^H y)``, the phase-constrained least
+        squares of partial Fourier (chapter 20). Maps estimated from the ACS carry the object's
+        low-resolution phase, so with them the image they give is nearly real.
     callback : callable, keyword-only
         ``callback(i, x)`` after each iteration with the images ``(N, H, W)``.
 
@@ -70,7 +76,10 @@ def cg_sense(kspace: Any, mask: Any, maps: Any, *, n_iter: int = 30, tol: float 
     """
     n_iter = positive_int(n_iter, "n_iter")
     op, y, single = _prepare(kspace, mask, maps, covariance)
+    normal = (lambda v: op.normal(v).real.astype(np.complex64)) if real else op.normal
     b = op.adjoint(y)
+    if real:
+        b = b.real.astype(np.complex64)
     x = np.zeros_like(b)
     r = b.copy()
     p = r.copy()
@@ -80,7 +89,7 @@ def cg_sense(kspace: Any, mask: Any, maps: Any, *, n_iter: int = 30, tol: float 
         active = rs > stop
         if not active.any():
             break
-        ap = op.normal(p)
+        ap = normal(p)
         pap = np.sum(np.conj(p) * ap, axis=(-2, -1)).real
         alpha = np.where(active, rs / np.where(pap > 0, pap, 1), 0).astype(np.float32)[:, None, None]
         x += alpha * p
@@ -96,7 +105,8 @@ def cg_sense(kspace: Any, mask: Any, maps: Any, *, n_iter: int = 30, tol: float 
 
 def cg_sense_tv(kspace: Any, mask: Any, maps: Any, lam: float = CG_SENSE_TV_DEFAULTS["lam"], *,
                 n_iter: int = CG_SENSE_TV_DEFAULTS["n_iter"], tau: float = CG_SENSE_TV_DEFAULTS["tau"],
-                covariance: Any = None, callback: Callable[[int, np.ndarray], Any] | None = None) -> np.ndarray:
+                covariance: Any = None, real: bool = False,
+                callback: Callable[[int, np.ndarray], Any] | None = None) -> np.ndarray:
     """SENSE with total variation, ``min_x 1/2 ||E x - y||^2 + lam TV(x)``, by primal-dual iterations.
 
     The iteration (Chambolle and Pock 2011, both terms dualised; module docstring)::
@@ -119,8 +129,9 @@ def cg_sense_tv(kspace: Any, mask: Any, maps: Any, lam: float = CG_SENSE_TV_DEFA
         Weight of TV, for images with intensities in [0, 1].
     n_iter, tau : keyword-only
         Iterations and primal step.
-    covariance, callback : keyword-only
-        As for :func:`cg_sense`.
+    covariance, real, callback : keyword-only
+        As for :func:`cg_sense`; ``real=True`` projects every primal iterate onto real images
+        (the proximal step of the constraint ``x`` real).
 
     Returns
     -------
@@ -131,13 +142,16 @@ def cg_sense_tv(kspace: Any, mask: Any, maps: Any, lam: float = CG_SENSE_TV_DEFA
     n_iter = positive_int(n_iter, "n_iter")
     op, y, single = _prepare(kspace, mask, maps, covariance)
     norm = float(np.max(np.sum(np.abs(op.maps) ** 2, axis=-3)))
-    if norm > 1 + 1e-3:
+    if norm > 1 + 1e-3 and covariance is None:
         raise ValueError(f"maps must be normalised to sum_c |S_c|^2 <= 1 (the step sizes rely on ||E|| <= 1), "
                          f"got a maximum of {norm:.3g}; divide them by their root-sum-of-squares")
     tau = np.float32(tau)
-    s_e = np.float32(1 / (2 * tau))
+    # whitened maps can exceed root-sum-of-squares 1; ||E||^2 <= max_r sum_c |S_c(r)|^2 bounds the data step
+    s_e = np.float32(1 / (2 * tau * max(norm, 1.0)))
     s_d = np.float32(1 / (16 * tau))
     x = op.adjoint(y).astype(np.complex64)
+    if real:
+        x = x.real.astype(np.complex64)
     x_bar = x.copy()
     p = np.zeros_like(y)
     z = np.zeros(x.shape[:1] + (2,) + x.shape[1:], dtype=np.complex64)
@@ -147,6 +161,8 @@ def cg_sense_tv(kspace: Any, mask: Any, maps: Any, lam: float = CG_SENSE_TV_DEFA
         mag = np.sqrt(np.sum(np.abs(z) ** 2, axis=1, keepdims=True))
         z /= np.maximum(1, mag / lam)
         x_new = x - tau * (op.adjoint(p) - divergence(z))
+        if real:
+            x_new = x_new.real.astype(np.complex64)
         x_bar = 2 * x_new - x
         x = x_new
         if callback is not None:

@@ -1,4 +1,10 @@
-"""Reconstructions that need no optimisation."""
+"""Reconstructions that need no optimisation, and the way from a raw-data file to an image.
+
+* :func:`zero_filled`: the magnitude of the inverse FFT (chapter 1);
+* :func:`reconstruct_file` (:mod:`.pipeline`): read an ISMRMRD or fastMRI file, whiten the coil
+  noise, remove the readout oversampling, compress the coils, estimate maps and run any
+  registered multi-coil method; ``python -m mrilab.recon FILE --method NAME --out image.png``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_array, is_tensor
-from .fourier import ifft2c
+from .._checks import as_array, is_tensor
+from ..fourier import ifft2c
 
-__all__ = ["zero_filled"]
+__all__ = ["zero_filled", "reconstruct_file", "remove_oversampling"]
 
 
 def zero_filled(kspace: Any) -> Any:
@@ -31,3 +37,6 @@ def zero_filled(kspace: Any) -> Any:
         return ifft2c(kspace).abs()
     arr = as_array(kspace, "kspace")
     return np.abs(ifft2c(arr)).astype(np.float32)
+
+
+from .pipeline import reconstruct_file, remove_oversampling  # noqa: E402  (the pipeline imports lazily)

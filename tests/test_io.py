@@ -1,0 +1,162 @@
+"""Raw-data files: the scanner simulation, ISMRMRD and fastMRI round trips, and the pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mrilab
+from mrilab.fourier import fft2c, ifft2c
+from mrilab.io import read_fastmri, read_ismrmrd, read_raw, simulate_scan, write_fastmri, write_ismrmrd
+from mrilab.multicoil import birdcage_maps, noise_covariance
+from mrilab.phantom import shepp_logan
+from mrilab.recon import reconstruct_file, remove_oversampling
+from mrilab.recon.pipeline import main
+
+
+@pytest.fixture(scope="module")
+def scan():
+    image = shepp_logan(64).astype(np.complex64)
+    maps = birdcage_maps(64, 8)
+    full = fft2c(maps * image)
+    psi = noise_covariance(8, 0.005, 0.5)
+    return image, maps, full, psi, simulate_scan(full, psi, rng=1)
+
+
+def test_simulated_scan_has_oversampling_noise_and_flags(scan):
+    image, maps, full, psi, raw = scan
+    assert raw.kspace.shape == (8, 128, 64) and raw.recon_shape == (64, 64) and raw.oversampling == 2
+    assert raw.calibration.sum() == 5 and raw.imaging.sum() == 16
+    # ACS columns off the lattice are calibration only; the mask is the union
+    assert np.array_equal(raw.mask[0], raw.calibration | raw.imaging)
+    # cropping the readout gives back the measured k-space on the reconstruction grid (plus noise)
+    cropped = remove_oversampling(raw.kspace, 64)
+    err = np.abs(cropped - full * raw.mask[:64])[:, :, raw.mask[0]]
+    assert err.std() < 0.02  # the noise: 0.005 per real part
+    assert np.abs(cropped).max() > 1
+
+
+def test_ismrmrd_round_trip(tmp_path, scan):
+    raw = scan[-1]
+    path = write_ismrmrd(tmp_path / "scan.h5", raw)
+    back = read_ismrmrd(path)
+    assert np.array_equal(back.kspace, raw.kspace)
+    assert np.array_equal(back.noise, raw.noise)
+    assert np.array_equal(back.mask, raw.mask) and np.array_equal(back.calibration, raw.calibration)
+    assert np.array_equal(back.imaging, raw.imaging)
+    assert back.recon_shape == (64, 64) and back.phase_encode_limits == raw.phase_encode_limits
+    assert read_raw(path).format == "ismrmrd"
+
+
+def test_reads_a_file_written_with_the_ismrmrd_api_alone(tmp_path):
+    """A file assembled with the ismrmrd package's own classes, not with write_ismrmrd."""
+    import ismrmrd
+
+    rng = np.random.default_rng(0)
+    c, h, w = 4, 32, 16
+    kspace = (rng.standard_normal((c, h, w)) + 1j * rng.standard_normal((c, h, w))).astype(np.complex64)
+    noise = (rng.standard_normal((c, 2 * h)) + 1j * rng.standard_normal((c, 2 * h))).astype(np.complex64)
+    x = ismrmrd.xsd
+    header = x.ismrmrdHeader(
+        experimentalConditions=x.experimentalConditionsType(H1resonanceFrequency_Hz=63_500_000),
+        encoding=[x.encodingType(
+            trajectory=x.trajectoryType.CARTESIAN,
+            encodedSpace=x.encodingSpaceType(matrixSize=x.matrixSizeType(x=h, y=w, z=1),
+                                             fieldOfView_mm=x.fieldOfViewMm(x=400, y=200, z=5)),
+            reconSpace=x.encodingSpaceType(matrixSize=x.matrixSizeType(x=h // 2, y=w, z=1),
+                                           fieldOfView_mm=x.fieldOfViewMm(x=200, y=200, z=5)),
+            encodingLimits=x.encodingLimitsType(kspace_encoding_step_1=x.limitType(minimum=0, maximum=w - 1,
+                                                                                   center=w // 2)))])
+    path = tmp_path / "api.h5"
+    dset = ismrmrd.Dataset(str(path), "dataset", create_if_needed=True)
+    dset.write_xml_header(x.ToXML(header))
+    for half in np.split(noise, 2, axis=1):
+        acq = ismrmrd.Acquisition.from_array(np.ascontiguousarray(half))
+        acq.set_flag(ismrmrd.ACQ_IS_NOISE_MEASUREMENT)
+        dset.append_acquisition(acq)
+    sampled = [e for e in range(w) if e % 2 == 0 or 6 <= e <= 9]
+    for e in sampled:
+        acq = ismrmrd.Acquisition.from_array(np.ascontiguousarray(kspace[:, :, e]))
+        acq.idx.kspace_encode_step_1 = e
+        if 6 <= e <= 9:
+            acq.set_flag(ismrmrd.ACQ_IS_PARALLEL_CALIBRATION_AND_IMAGING if e % 2 == 0
+                         else ismrmrd.ACQ_IS_PARALLEL_CALIBRATION)
+        dset.append_acquisition(acq)
+    dset.close()
+    raw = read_ismrmrd(path)
+    cols = np.isin(np.arange(w), sampled)
+    assert np.array_equal(raw.kspace, kspace * cols)  # bit-exact
+    assert np.array_equal(raw.noise, noise)
+    assert np.array_equal(raw.mask[0], cols) and raw.calibration.sum() == 4
+    assert np.array_equal(raw.imaging, cols & ~(np.isin(np.arange(w), [7, 9])))
+    assert raw.recon_shape == (h // 2, w)
+
+
+def test_fastmri_round_trip_and_layout(tmp_path, scan):
+    import h5py
+
+    raw = scan[-1]
+    path = write_fastmri(tmp_path / "file_brain.h5", raw)
+    with h5py.File(path, "r") as f:
+        assert f["kspace"].shape == (1, 8, 128, 64) and f["kspace"].dtype == np.complex64
+        assert {"max", "norm", "acquisition"} <= set(f.attrs)
+    back = read_fastmri(path)
+    assert np.array_equal(back.kspace, raw.kspace) and np.array_equal(back.mask, raw.mask)
+    assert back.noise is None and back.recon_shape == (64, 64) and back.calibration.sum() == 5
+    assert read_raw(path).format == "fastmri"
+
+
+def test_pipeline_reconstructs_both_formats(tmp_path, scan):
+    image, maps, full, psi, raw = scan
+    ref = np.abs(image)
+    for path in (write_ismrmrd(tmp_path / "a.h5", raw), write_fastmri(tmp_path / "b.h5", raw)):
+        zf = reconstruct_file(path, "zero_filled_rss").image
+        tv = reconstruct_file(path, "cg_sense_tv").image
+        assert tv.shape == (64, 64)
+        assert mrilab.psnr(ref, tv) > mrilab.psnr(ref, zf) + 5
+    result = reconstruct_file(tmp_path / "a.h5", "cg_sense", n_virtual=6)
+    assert result.kspace.shape[0] == 6 and result.covariance is not None
+    assert any("whitened" in s for s in result.steps)
+
+
+def test_pipeline_command(tmp_path, scan, capsys):
+    path = write_ismrmrd(tmp_path / "a.h5", scan[-1])
+    assert main([str(path), "--method", "sense", "--out", str(tmp_path / "x.npy")]) == 0
+    assert np.load(tmp_path / "x.npy").shape == (64, 64)
+    assert main([str(path), "--method", "cg_sense", "--out", str(tmp_path / "x.png")]) == 0
+    assert (tmp_path / "x.png").stat().st_size > 1000
+
+
+def test_clear_errors(tmp_path, scan):
+    import h5py
+
+    with pytest.raises(FileNotFoundError):
+        read_raw(tmp_path / "missing.h5")
+    (tmp_path / "text.h5").write_text("not hdf5")
+    with pytest.raises(ValueError, match="not an HDF5 file"):
+        read_raw(tmp_path / "text.h5")
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["images"] = np.zeros(3)
+    with pytest.raises(ValueError, match="neither fastMRI"):
+        read_raw(tmp_path / "other.h5")
+    raw = scan[-1]
+    path = write_fastmri(tmp_path / "bad.h5", raw)
+    with h5py.File(path, "r+") as f:  # the header still says 128 readout samples
+        del f["kspace"]
+        f["kspace"] = raw.kspace[None, :, :100]
+    with pytest.raises(ValueError, match="header disagrees"):
+        read_fastmri(path)
+    with pytest.raises(ValueError, match="multi-coil method"):
+        reconstruct_file(write_ismrmrd(tmp_path / "a.h5", raw), "tv_cs")
+
+
+def test_non_cartesian_ismrmrd_is_refused(tmp_path, scan):
+    import ismrmrd
+
+    path = write_ismrmrd(tmp_path / "a.h5", scan[-1])
+    with ismrmrd.Dataset(str(path), "dataset", create_if_needed=False) as dset:
+        xml = dset.read_xml_header()
+        xml = xml.decode() if isinstance(xml, bytes) else xml
+        dset.write_xml_header(xml.replace("<trajectory>cartesian</trajectory>", "<trajectory>radial</trajectory>"))
+    with pytest.raises(ValueError, match="noncartesian"):
+        read_ismrmrd(path)
