@@ -43,7 +43,7 @@ switching a factor on or off changes nothing else.
 
 Command line::
 
-    python -m mrilab.data [--preset seed|realistic|anatomy] [--out FILE] [--n-train 500 --seed 0 ...]
+    python -m mrilab.data [--preset seed|realistic|anatomy|multicoil] [--out FILE] [--n-train 500 --seed 0 ...]
 """
 
 from __future__ import annotations
@@ -482,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Make a dataset of the book (HDF5).")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="seed",
                         help="seed: the study's phantoms; realistic: phase, finer grid, texture, noise; "
-                             "anatomy: real brain slices (test only)")
+                             "anatomy: real brain slices (test only); multicoil: the realistic data seen by "
+                             "a ring of receive coils")
     parser.add_argument("--out", default=None, help="output file (default: by preset, "
                         + ", ".join(f"{k}: {v}" for k, v in DEFAULT_PATHS.items()) + ")")
     parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0, multicoil: 100)")

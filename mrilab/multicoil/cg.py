@@ -2,9 +2,11 @@
 
 CG-SENSE (Pruessmann et al. 2001) solves ``E^H E x = E^H y`` with conjugate gradients, using
 only the operators ``E`` and ``E^H`` (:class:`MultiCoilFourier`): no matrix is formed, so it
-works for any mask and any trajectory. Started from zero, its early iterates are smooth and
-low-noise; run to convergence it gives the SENSE least-squares solution with all of its noise
-amplification, so the number of iterations is itself a regulariser.
+works for any mask and any trajectory. Started from zero, its first iterate is a multiple of the
+aliased ``E^H y``; the components along eigenvectors of ``E^H E`` with large eigenvalues converge
+first, those with small eigenvalues (where the g-factor is high) last, and those carry the noise
+amplification. Run to convergence it gives the SENSE least-squares solution with all of that
+noise, so the number of iterations is itself a regulariser.
 
 With a prior the problem becomes ``min_x 1/2 ||E x - y||^2 + lam TV(x)`` (Block et al. 2007;
 Knoll et al. 2011), the multi-coil version of chapter 7's TV compressed sensing. There the

@@ -1,11 +1,13 @@
 """GRAPPA: missing k-space samples as linear combinations of their measured neighbours.
 
 Chapter 4 filled missing k-space by interpolating each coil's samples from its neighbours, and
-failed: one coil's k-space is not smooth, and an unsampled column carries information that no
-interpolation of other columns can recover. With several coils it can (Griswold et al. 2002):
-multiplying by a smooth coil map convolves that coil's k-space with a small kernel, so every
-coil's sample at a missing position is (nearly) a fixed linear combination of *all* coils'
-samples in a small neighbourhood. The weights are learnt where the answer is known, on the
+failed: an unsampled column carries information that no interpolation of one coil's other
+columns can recover. With several coils it can (Griswold et al. 2002), and not because
+anything is smoother: every coil image is the same object times a smooth map, so each coil's
+k-space is the object's k-space convolved with a small kernel, and the coils' k-spaces are
+linearly dependent in a way that does not change from one position to the next (the low-rank
+structure that SPIRiT and ESPIRiT also use). Every coil's sample at a missing position is
+therefore (nearly) a fixed linear combination of *all* coils' samples in a small neighbourhood. The weights are learnt where the answer is known, on the
 fully sampled ACS block: every ``kx x ky`` window of the ACS gives one training equation,
 ``targets (C) = weights (C x n_sources) @ sources``, solved by regularised least squares
 ``W = (S^H S + lam0 I)^-1 S^H T`` with ``lam0 = lam ||S^H S||_F / n_sources``. One set of

@@ -5,8 +5,9 @@ a pixel of the aliased image is the sum of ``R`` object pixels ``W / R`` apart, 
 the coil's map there. With ``C >= R`` coils, each pixel gives ``C`` equations in ``R`` unknowns,
 solved in the least-squares sense (Pruessmann et al. 1999): :func:`sense_unfold`.
 
-The same least squares, written for any Cartesian mask: since every row (readout) is fully
-sampled, each row of the image is its own problem, ``min_x ||E_row x - y_row||^2`` with ``W``
+The same least squares, written for any Cartesian mask: every sampled column is a readout
+(axis -2) measured in full, so after an inverse FFT along the readout each row of the image is
+its own problem, ``min_x ||E_row x - y_row||^2`` with ``W``
 unknowns. Its normal matrix ``N = P * (S^H S)`` (``P = F_s^H F_s`` the mask's convolution
 matrix, ``(S^H S)_{jk} = sum_c conj(S_c[j]) S_c[k]``) is ``W x W`` per row and is solved
 directly: :func:`sense`. On a pure lattice it equals the pixel-wise unfolding; it also takes

@@ -2,9 +2,10 @@
 
 Three choices make training on a CPU affordable (chapter 12 measures them):
 
-* **Bands of rows.** The masks sample whole phase-encode columns, so every readout row
-  of the image is an independent 1-D problem: after an inverse FFT along the readout
-  axis, row ``r`` of the measured data depends on row ``r`` of the image only. A band
+* **Bands of rows.** The masks sample whole columns, and each sampled column is one
+  readout (axis -2), measured in full. After an inverse FFT along the readout axis, row
+  ``r`` of the measured data depends on row ``r`` of the image only: every image row is an
+  independent 1-D problem. A band
   of ``band`` rows cut from an image is therefore a complete, exact reconstruction
   problem of its own, with the same mask: its k-space is ``fft2c(band) * mask[:band]``,
   and data consistency on the band is exact. A band of 32 rows costs a quarter of a
