@@ -71,16 +71,12 @@ def read_fastmri(path: str | os.PathLike) -> RawData:
     xml = xml.decode() if isinstance(xml, bytes) else str(xml)
     recon, limits = (h // 2, w), None
     if xml:
-        from ismrmrd.xsd import CreateFromDocument
+        from .ismrmrd_file import encoding_of
 
-        enc = CreateFromDocument(xml).encoding[0]
-        if (enc.encodedSpace.matrixSize.x, enc.encodedSpace.matrixSize.y) != (h, w):
-            raise ValueError(f"{path}: the header's encoded space is {enc.encodedSpace.matrixSize.x} x "
-                             f"{enc.encodedSpace.matrixSize.y} but 'kspace' is {h} x {w}; the header disagrees "
-                             f"with the data")
-        recon = (enc.reconSpace.matrixSize.x, enc.reconSpace.matrixSize.y)
-        lim = enc.encodingLimits.kspace_encoding_step_1
-        limits = None if lim is None else (int(lim.minimum), int(lim.maximum), int(lim.center))
+        _, encoded, recon, limits = encoding_of(xml)
+        if encoded[:2] != (h, w):
+            raise ValueError(f"{path}: the header's encoded space is {encoded[0]} x {encoded[1]} but 'kspace' is "
+                             f"{h} x {w}; the header disagrees with the data")
     mask = np.broadcast_to(cols, (h, w)).copy()
     calibration = np.zeros(w, dtype=bool)
     try:

@@ -20,7 +20,7 @@ import numpy as np
 from .._io import atomic_path
 from .raw import RawData
 
-__all__ = ["read_ismrmrd", "write_ismrmrd"]
+__all__ = ["read_ismrmrd", "write_ismrmrd", "ismrmrd_header", "encoding_of"]
 
 
 def _ismrmrd():
@@ -29,6 +29,18 @@ def _ismrmrd():
     except ImportError:  # pragma: no cover - a requirement of the book
         raise ImportError("reading ISMRMRD files needs the ismrmrd package: pip install ismrmrd") from None
     return ismrmrd
+
+
+def encoding_of(xml: str) -> tuple[object, tuple[int, int, int], tuple[int, int], tuple[int, int, int] | None]:
+    """The first encoding of an ISMRMRD XML header: ``(encoding, encoded (x, y, z), recon (x, y), limits)``.
+
+    ``limits`` are the minimum, maximum and centre of ``kspace_encoding_step_1`` (None if absent).
+    """
+    enc = _ismrmrd().xsd.CreateFromDocument(xml).encoding[0]
+    size = enc.encodedSpace.matrixSize
+    lim = enc.encodingLimits.kspace_encoding_step_1
+    return (enc, (size.x, size.y, size.z), (enc.reconSpace.matrixSize.x, enc.reconSpace.matrixSize.y),
+            None if lim is None else (int(lim.minimum), int(lim.maximum), int(lim.center)))
 
 
 def read_ismrmrd(path: str | os.PathLike, *, dataset: str = "dataset") -> RawData:
@@ -65,18 +77,13 @@ def read_ismrmrd(path: str | os.PathLike, *, dataset: str = "dataset") -> RawDat
         except (LookupError, KeyError):
             raise ValueError(f"{path} has no ISMRMRD header in group {dataset!r}; is it an ISMRMRD file?") from None
         xml = xml.decode() if isinstance(xml, bytes) else str(xml)
-        header = ismrmrd.xsd.CreateFromDocument(xml)
-        enc = header.encoding[0]
+        enc, (h, w, z), recon, limits = encoding_of(xml)
         trajectory = getattr(enc.trajectory, "value", enc.trajectory)
         if trajectory != "cartesian":
             raise ValueError(f"{path} holds a {trajectory} trajectory; read_ismrmrd reads Cartesian data only "
                              f"(non-Cartesian k-space is Part VI's mrilab.noncartesian)")
-        h, w, z = enc.encodedSpace.matrixSize.x, enc.encodedSpace.matrixSize.y, enc.encodedSpace.matrixSize.z
         if z not in (None, 1):
             raise ValueError(f"{path} has a 3-D encoding ({h} x {w} x {z}); read_ismrmrd reads 2-D slices")
-        recon = (enc.reconSpace.matrixSize.x, enc.reconSpace.matrixSize.y)
-        lim = enc.encodingLimits.kspace_encoding_step_1
-        limits = None if lim is None else (int(lim.minimum), int(lim.maximum), int(lim.center))
         n_slices = 1
         if enc.encodingLimits.slice is not None:
             n_slices = int(enc.encodingLimits.slice.maximum) + 1
