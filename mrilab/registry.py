@@ -33,7 +33,6 @@ from .tv import TV_CS_BY_NOISE, TV_CS_DEFAULTS, tv_cs, tv_denoise
 from .wavelet import WAVELET_CS_BY_NOISE, WAVELET_CS_DEFAULTS, wavelet_cs
 
 __all__ = ["reconstruct", "register", "methods", "Method", "tuned_parameters", "weights_path", "ablation_path",
-           "MAP_METHODS",
            "TV_DENOISE_DEFAULTS", "WEIGHTS_DIR", "WEIGHT_SETS"]
 
 #: Where the shipped network weights live: ``weights/`` in the repository, or
@@ -291,22 +290,11 @@ def _reconstruct_multicoil(entry: Method, kspace: Any, mask: Any, params: dict[s
     named = maps if isinstance(maps, str) else None
     k, m, s, single = check_multicoil(kspace, mask, None if named else maps, "kspace_undersampled")
     if named is not None:
-        s = _named_maps(named, k, m)
+        from .multicoil import coil_maps
+
+        s = coil_maps(k, m, named)
     out = np.asarray(entry.fn(k, m, s, **{**entry.defaults, **params}), dtype=np.float32)
     return out[0] if single else out
-
-
-#: How ``maps="..."`` estimates coil maps from the ACS: by division (chapter 14) or ESPIRiT (chapter 19).
-MAP_METHODS = ("division", "espirit")
-
-
-def _named_maps(name: str, k: np.ndarray, m: np.ndarray) -> np.ndarray:
-    from .multicoil import espirit_maps, estimate_maps
-
-    if name not in MAP_METHODS:
-        raise ValueError(f"maps must be an array (C, H, W) or (N, C, H, W), or one of {MAP_METHODS} to estimate "
-                         f"them from the ACS, got {name!r}")
-    return espirit_maps(k, m) if name == "espirit" else estimate_maps(k, m)
 
 
 def _maps_for(k, m, s, i):

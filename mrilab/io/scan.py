@@ -78,8 +78,7 @@ def simulate_scan(kspace_full: Any, covariance: Any, *, acceleration: float = 4,
     acs = cartesian_mask((h, w), w, center_fraction, pattern="regular")[0] if center_fraction > 0 else \
         np.zeros(w, dtype=bool)
     first = w - int(round(partial_fourier * w))
-    columns = (lattice | acs) & (np.arange(w) >= first)
-    columns |= acs
+    columns = (lattice & (np.arange(w) >= first)) | acs
     mask = np.broadcast_to(columns, (oversampling * h, w)).copy()
     noise = coil_noise(rng, (c, noise_readouts, oversampling * h), covariance).reshape(c, -1)
     limits = (int(np.flatnonzero(columns).min()), w - 1, w // 2)

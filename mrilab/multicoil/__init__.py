@@ -19,7 +19,7 @@ from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv
 from .coils import birdcage_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils, whiten, whitening
 from .combine import roemer, rss
 from .compression import compress_coils, compression_matrix
-from .espirit import ESPIRIT_DEFAULTS, calibration_matrix, espirit_maps
+from .espirit import ESPIRIT_DEFAULTS, MAP_METHODS, calibration_matrix, coil_maps, espirit_maps
 from .noise import estimate_noise_covariance, prewhiten, prewhitening_matrix
 from .grappa import calibration_windows, grappa, grappa_kspace, grappa_weights
 from .operator import MultiCoilFourier, check_maps, check_multicoil
@@ -34,4 +34,4 @@ __all__ = ["birdcage_maps", "simulate_coils", "coil_noise", "noise_covariance", 
            "lattice_weights", "cg_sense", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS",
            "grappa", "grappa_kspace", "calibration_windows", "grappa_weights",
            "estimate_noise_covariance", "prewhitening_matrix", "prewhiten", "espirit_maps", "calibration_matrix",
-           "ESPIRIT_DEFAULTS", "compress_coils", "compression_matrix"]
+           "ESPIRIT_DEFAULTS", "MAP_METHODS", "coil_maps", "compress_coils", "compression_matrix"]

@@ -40,7 +40,7 @@ from ..fourier import ifft2c
 from .calibration import acs_block
 from .operator import check_multicoil
 
-__all__ = ["espirit_maps", "calibration_matrix", "ESPIRIT_DEFAULTS"]
+__all__ = ["espirit_maps", "calibration_matrix", "coil_maps", "ESPIRIT_DEFAULTS", "MAP_METHODS"]
 
 #: Defaults of :func:`espirit_maps`: those of BART's ``ecalib`` and SigPy's ``EspiritCalib``
 #: (kernel 6, threshold 0.02, crop 0.95), except that the kernel is narrowed to half the ACS
@@ -149,3 +149,20 @@ def _espirit(calib: np.ndarray, shape: tuple[int, int], kernel: int, threshold: 
     top_vector = top_vector * np.conj(ref / np.where(np.abs(ref) > 0, np.abs(ref), 1))
     top_vector[top_value < crop] = 0
     return (top_vector.T.reshape(c, h, w).astype(np.complex64), top_value.reshape(h, w).astype(np.float32))
+
+
+#: The ways :func:`coil_maps` estimates maps from the ACS: chapter 14's division, or ESPIRiT.
+MAP_METHODS = ("division", "espirit")
+
+
+def coil_maps(kspace: Any, mask: Any, method: str = "espirit") -> np.ndarray:
+    """Coil maps from the ACS by ``method``: ``"espirit"`` (:func:`espirit_maps`) or ``"division"``
+    (:func:`mrilab.multicoil.estimate_maps`), with their defaults; shapes as for those."""
+    if method not in MAP_METHODS:
+        raise ValueError(f"maps must be an array (C, H, W) or (N, C, H, W), or one of {MAP_METHODS} to estimate "
+                         f"them from the ACS, got {method!r}")
+    if method == "division":
+        from .calibration import estimate_maps
+
+        return estimate_maps(kspace, mask)
+    return espirit_maps(kspace, mask)

@@ -94,15 +94,16 @@ def reconstruct_file(path: str | os.PathLike, method: str = "cg_sense_tv", *, wh
         ``1 / scale``, compressed), ``maps``, ``covariance`` (None without a noise scan) and the
         ``steps`` taken, one line each.
     """
+    from ..fourier import ifft2c
     from ..io import read_raw
-    from ..multicoil import compression_matrix, estimate_noise_covariance, prewhiten
+    from ..multicoil import MAP_METHODS, coil_maps, compression_matrix, estimate_noise_covariance, prewhiten
     from ..registry import methods, reconstruct
 
     if method not in methods(multicoil=True):
         raise ValueError(f"method must be a multi-coil method, got {method!r}; choose one of "
                          f"{sorted(methods(multicoil=True))}")
-    if maps not in ("espirit", "division"):
-        raise ValueError(f"maps must be 'espirit' or 'division', got {maps!r}")
+    if maps not in MAP_METHODS:
+        raise ValueError(f"maps must be one of {MAP_METHODS}, got {maps!r}")
     raw = read_raw(path)
     steps = [f"read {raw.format}: k-space {raw.kspace.shape}, {int(raw.mask[0].sum())} of {raw.mask.shape[1]} "
              f"phase encodes, {int(raw.calibration.sum())} calibration lines"]
@@ -125,7 +126,6 @@ def reconstruct_file(path: str | os.PathLike, method: str = "cg_sense_tv", *, wh
     k = remove_oversampling(k, rh)
     mask = raw.mask[:rh]
     steps.append(f"readout cropped from {raw.kspace.shape[-2]} to {rh} samples")
-    from ..fourier import ifft2c
     scale = float(np.sqrt(np.sum(np.abs(ifft2c(k)) ** 2, axis=-3)).max())
     k = k / scale
     if covariance is not None and in_solver:
@@ -136,17 +136,16 @@ def reconstruct_file(path: str | os.PathLike, method: str = "cg_sense_tv", *, wh
         if "covariance" in params:  # the virtual coils' noise covariance, for the solver to whiten
             params["covariance"] = u @ params["covariance"] @ u.conj().T
         steps.append(f"compressed to {n_virtual} virtual coils")
-    from ..multicoil import espirit_maps, estimate_maps
-    coil_maps = espirit_maps(k, mask) if maps == "espirit" else estimate_maps(k, mask)
+    estimated = coil_maps(k, mask, maps)
     stack = k if k.ndim == 4 else k[None]   # (N, C, H, W): what every multi-coil method takes
-    image = reconstruct(method, stack, mask, maps=coil_maps if k.ndim == 4 else coil_maps[None], **params)
+    image = reconstruct(method, stack, mask, maps=estimated if k.ndim == 4 else estimated[None], **params)
     image = (image if k.ndim == 4 else image[0]) * np.float32(scale)
     w = image.shape[-1]
     if rw < w:
         left = w // 2 - rw // 2
         image = image[..., left:left + rw]
     steps.append(f"{method} with {maps} maps: image {image.shape}")
-    return FileReconstruction(image=image, kspace=k, mask=mask, maps=coil_maps, covariance=covariance, scale=scale,
+    return FileReconstruction(image=image, kspace=k, mask=mask, maps=estimated, covariance=covariance, scale=scale,
                               steps=steps)
 
 
@@ -155,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from .._io import atomic_path
+    from ..multicoil import MAP_METHODS
     from ..registry import methods
 
     parser = argparse.ArgumentParser(prog="python -m mrilab.recon",
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="cg_sense_tv",
                         help=f"a multi-coil method: {', '.join(sorted(methods(multicoil=True)))} (default cg_sense_tv)")
     parser.add_argument("--out", required=True, help="output image: .npy (float32) or .png")
-    parser.add_argument("--maps", choices=("espirit", "division"), default="espirit")
+    parser.add_argument("--maps", choices=MAP_METHODS, default="espirit")
     parser.add_argument("--virtual-coils", type=int, default=None, help="compress to this many coils")
     parser.add_argument("--no-whiten", action="store_true", help="skip noise prewhitening")
     parser.add_argument("--slice", type=int, default=None, help="one slice of a multi-slice file")
