@@ -61,7 +61,7 @@ __all__ = [
 def __getattr__(name: str):
     # torch is imported only when a network is first needed
     if name == "load_model":
-        from .train import load_model
+        from .models.checkpoint import load_model
 
         return load_model
     if name in ("models", "train", "io", "multicoil", "partial_fourier"):

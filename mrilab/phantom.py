@@ -11,7 +11,7 @@ import numpy as np
 
 from ._checks import as_rng, positive_int
 
-__all__ = ["shepp_logan", "random_phantom", "random_ellipses", "other_phantom", "other_ellipses", "rasterise",
+__all__ = ["pixel_grid", "shepp_logan", "random_phantom", "random_ellipses", "other_phantom", "other_ellipses", "rasterise",
            "MODIFIED_SHEPP_LOGAN"]
 
 #: The modified Shepp-Logan phantom (Toft 1996), one row per ellipse:
@@ -28,6 +28,17 @@ MODIFIED_SHEPP_LOGAN = np.array([
     [0.10, 0.0230, 0.0230, 0.00, -0.6060, 0.0],
     [0.10, 0.0230, 0.0460, 0.06, -0.6050, 0.0],
 ])
+
+
+def pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates of a ``size x size`` grid on the field of view ``[-1, 1]^2``.
+
+    Returns ``x`` (1, size), to the right, and ``y`` (size, 1), up (row 0 is the top of the
+    image), which broadcast to the grid. The same smooth function sampled on a finer grid
+    takes the same values at the same places, which the realistic data and the coil maps use.
+    """
+    c = (np.arange(size) - (size - 1) / 2) / (size / 2)
+    return c[None, :], -c[:, None]
 
 
 def rasterise(ellipses: np.ndarray, size: int, *, slopes: np.ndarray | None = None) -> np.ndarray:

@@ -240,7 +240,7 @@ def ablation_path(name: str) -> Path:
 
 @lru_cache(maxsize=8)
 def _cached_model(path: str, mtime: float, expected: str):
-    from .train import load_model
+    from .models.checkpoint import load_model
 
     return load_model(path, expected=expected)
 
@@ -316,15 +316,15 @@ def _zero_filled_rss(k, m, s):
     return rss(ifft2c(k * m[:, None]))
 
 
-def _grappa(k, m, s, kernel, lam):
+def _grappa(k, m, s, kernel, lam, padded_calibration):
     from .fourier import ifft2c
     from .multicoil import grappa, rss
 
-    return rss(ifft2c(grappa(k, m, kernel=kernel, lam=lam)))
+    return rss(ifft2c(grappa(k, m, kernel=kernel, lam=lam, padded_calibration=padded_calibration)))
 
 
 def _register_multicoil():
-    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv, sense
+    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, GRAPPA_DEFAULTS, cg_sense, cg_sense_tv, sense
 
     register("zero_filled_rss", _zero_filled_rss, multicoil=True,
              description="root-sum-of-squares of the zero-filled coil images")
@@ -335,7 +335,7 @@ def _register_multicoil():
     register("cg_sense_tv", _per_image(cg_sense_tv), defaults=dict(CG_SENSE_TV_DEFAULTS, real=False, covariance=None),
              multicoil=True,
              description="SENSE with total variation, by primal-dual iterations")
-    register("grappa", _grappa, defaults=dict(kernel=None, lam=0.01), multicoil=True,
+    register("grappa", _grappa, defaults=dict(GRAPPA_DEFAULTS, padded_calibration=False), multicoil=True,
              description="GRAPPA: k-space filled by kernels calibrated on the ACS, root-sum-of-squares")
     register("unrolled_multicoil", _unrolled_multicoil, defaults=dict(weights="multicoil"), multicoil=True,
              description="MoDL with coils: a small CNN and a CG data step with the coil maps, K times (shipped weights)")

@@ -7,7 +7,7 @@ import pytest
 
 import mrilab
 from mrilab.fourier import fft2c
-from mrilab.multicoil import (birdcage_maps, calibration_matrix, coil_noise, compress_coils, compression_matrix,
+from mrilab.multicoil import (ring_maps, calibration_matrix, coil_noise, compress_coils, compression_matrix,
                               espirit_maps, estimate_maps, estimate_noise_covariance, map_error, noise_covariance,
                               prewhiten, prewhitening_matrix)
 from mrilab.phantom import shepp_logan
@@ -16,7 +16,7 @@ from mrilab.phantom import shepp_logan
 @pytest.fixture(scope="module")
 def coils():
     image = shepp_logan(96).astype(np.complex64)
-    maps = birdcage_maps(96, 8, rotation=0.3)
+    maps = ring_maps(96, 8, rotation=0.3)
     return image, maps, fft2c(maps * image).astype(np.complex64)
 
 

@@ -8,7 +8,7 @@ import pytest
 import mrilab
 from mrilab.fourier import fft2c, ifft2c
 from mrilab.io import read_fastmri, read_ismrmrd, read_raw, simulate_scan, write_fastmri, write_ismrmrd
-from mrilab.multicoil import birdcage_maps, noise_covariance
+from mrilab.multicoil import ring_maps, noise_covariance
 from mrilab.phantom import shepp_logan
 from mrilab.recon import reconstruct_file, remove_oversampling
 from mrilab.recon.pipeline import main
@@ -17,7 +17,7 @@ from mrilab.recon.pipeline import main
 @pytest.fixture(scope="module")
 def scan():
     image = shepp_logan(64).astype(np.complex64)
-    maps = birdcage_maps(64, 8)
+    maps = ring_maps(64, 8)
     full = fft2c(maps * image)
     psi = noise_covariance(8, 0.005, 0.5)
     return image, maps, full, psi, simulate_scan(full, psi, rng=1)

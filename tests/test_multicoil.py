@@ -10,8 +10,9 @@ from mrilab import cartesian_mask
 from mrilab.data import generate, load_dataset, make_dataset
 from mrilab.fourier import fft2c, ifft2c
 from mrilab.metrics import psnr
-from mrilab.multicoil import (MultiCoilFourier, acs_block, birdcage_maps, cg_sense, cg_sense_tv, coil_noise,
+from mrilab.multicoil import (MultiCoilFourier, acs_block, ring_maps, cg_sense, cg_sense_tv, coil_noise,
                               estimate_maps, full_noise_std, g_factor, g_factor_unfold, grappa_kspace, map_error,
+                              calibration_windows, grappa,
                               noise_covariance, pseudo_replica, roemer, rss, sense, sense_unfold, whitening)
 from mrilab.registry import methods, reconstruct
 from mrilab.sampling import effective_acceleration
@@ -28,7 +29,7 @@ def noisy(k, mask, rng, std=0.01):
 
 
 def test_maps_are_smooth_normalised_and_distinct():
-    s = birdcage_maps(64, 8)
+    s = ring_maps(64, 8)
     assert s.shape == (8, 64, 64) and s.dtype == np.complex64
     np.testing.assert_allclose(np.sum(np.abs(s) ** 2, axis=0), 1, atol=1e-5)
     # each coil is brightest on its own side: the argmax of coil c moves around the ring
@@ -36,14 +37,14 @@ def test_maps_are_smooth_normalised_and_distinct():
     assert len(set(peaks)) == 8
     # the same smooth functions on a finer grid: 2 x 2 blocks average to the coarse map inside the
     # circle that holds the object (the corners of the field of view come close to the coils)
-    fine = birdcage_maps(128, 8)
+    fine = ring_maps(128, 8)
     c = (np.arange(64) - 31.5) / 32
     inside = c[None, :] ** 2 + c[:, None] ** 2 < 0.9 ** 2
     assert np.abs(fine.reshape(8, 64, 2, 64, 2).mean(axis=(2, 4)) - s)[:, inside].max() < 0.01
     with pytest.raises(ValueError, match="radius"):
-        birdcage_maps(64, 8, radius=0.9)
+        ring_maps(64, 8, radius=0.9)
     with pytest.raises(ValueError, match="n_coils"):
-        birdcage_maps(64, 0)
+        ring_maps(64, 0)
 
 
 def test_coil_noise_has_the_requested_covariance():
@@ -61,7 +62,7 @@ def test_coil_noise_has_the_requested_covariance():
 
 def test_operator_is_adjoint_and_an_isometry_when_fully_sampled():
     rng = np.random.default_rng(0)
-    s = birdcage_maps(32, 6)
+    s = ring_maps(32, 6)
     mask = cartesian_mask((32, 32), 3, 0.1, rng=0)
     op = MultiCoilFourier(s, mask)
     x = rng.standard_normal((32, 32)) + 1j * rng.standard_normal((32, 32))
@@ -159,12 +160,33 @@ def test_grappa_matches_pygrappa(data):
     pygrappa = pytest.importorskip("pygrappa")
     mask = cartesian_mask((128, 128), 4, 0.08, pattern="regular")
     y = noisy(data.kspace_full[0], mask, np.random.default_rng(4))
-    ours = grappa_kspace(y, mask, kernel=(5, 5))
+    ours = grappa_kspace(y, mask, kernel=(5, 5), lam=0.01, padded_calibration=True)
     theirs = pygrappa.grappa(y, y[:, :, acs_block(mask)], kernel_size=(5, 5), coil_axis=0, lamda=0.01)
     assert np.linalg.norm(ours - theirs) < 1e-4 * np.linalg.norm(theirs)
     # the filled k-space is an image, not the aliased one
     ref = np.abs(data.images[0])
     assert psnr(ref, rss(ifft2c(ours))) > psnr(ref, rss(ifft2c(y))) + 5
+
+
+def test_grappa_calibrates_inside_the_acs_by_default(data):
+    mask = cartesian_mask((128, 128), 4, 0.08, pattern="regular")      # an ACS of 10 columns
+    calib = data.kspace_full[0][:, :, acs_block(mask)]
+    windows = calibration_windows(calib, (5, 5))
+    assert windows.shape == ((128 - 4) * (10 - 4), 5, 5, calib.shape[0])
+    assert np.count_nonzero(np.abs(windows) == 0) == 0                  # no padded zero among them
+    padded = calibration_windows(calib, (5, 5), padded=True)
+    assert len(padded) == 128 * 10 and np.count_nonzero(np.abs(padded) == 0) > 0
+    with pytest.raises(ValueError, match="padded_calibration=True"):
+        calibration_windows(calib, (5, 11))
+    # the default and the padded calibration fill the same k-space differently
+    y = data.kspace_full[0] * mask
+    assert not np.allclose(grappa_kspace(y, mask), grappa_kspace(y, mask, padded_calibration=True))
+    # kernel=None is 2 floor(R/2) + 1 columns wide: every hole reaches a measured column
+    for R in (4, 5, 6, 8):
+        m = cartesian_mask((128, 128), R, 0.08, pattern="regular")
+        filled = grappa(data.kspace_full[0] * m, m)
+        first, last = np.flatnonzero(m[0])[[0, -1]]      # beyond the outermost measured columns nothing is reachable
+        assert np.all(np.abs(filled).sum(axis=(0, 1))[first:last + 1] > 0), R
 
 
 def test_sense_tv_beats_sense_at_r4_and_converges(data):
@@ -224,3 +246,54 @@ def test_simulate_coils_sees_images_through_random_rings():
     assert not np.allclose(maps[0], maps[1]), "each image gets its own rotation of the ring"
     with pytest.raises(ValueError, match="square images"):
         simulate_coils(np.ones((2, 32, 16)), 4)
+
+
+def test_numpy_and_torch_multicoil_operators_and_solvers_agree(data):
+    """The numpy operator (MultiCoilFourier, used by SENSE and CG-SENSE) and the torch one of the
+    network (forward_op, adjoint_op) are the same E; the network's CG data step solves the same
+    system as SciPy's conjugate gradients on MultiCoilFourier."""
+    torch = pytest.importorskip("torch")
+    from mrilab.models import UnrolledMulticoil
+    from mrilab.models.unrolled_multicoil import adjoint_op, forward_op
+
+    mask = cartesian_mask((128, 128), 4, 0.08, pattern="regular")
+    maps = data.maps[0].astype(np.complex64)
+    x = ifft2c(data.kspace_full[0][0]).astype(np.complex64)
+    y = (data.kspace_full[0] * mask).astype(np.complex64)
+    E = MultiCoilFourier(maps, mask)
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
+    tm, ts = t(mask[None]), t(maps[None])
+    assert np.allclose(forward_op(t(x[None]), ts, tm).numpy(), E.forward(x), atol=1e-5 * np.abs(y).max())
+    assert np.allclose(adjoint_op(t(y[None]), ts, tm).numpy(), E.adjoint(y), atol=1e-5 * np.abs(x).max())
+    mu, z = 2.0, np.zeros_like(x)
+    net = UnrolledMulticoil(cg_iterations=60)
+    with torch.no_grad():
+        ours = net._data_step(t(z[None]), t(E.adjoint(y)), ts, tm, mu).numpy()[0]
+    n = x.size
+    A = LinearOperator((n, n), dtype=np.complex128,
+                       matvec=lambda v: (mu * E.normal(v.reshape(x.shape)) + v.reshape(x.shape)).ravel())
+    ref, info = cg(A, (mu * E.adjoint(y)[0]).ravel().astype(np.complex128), rtol=1e-8, maxiter=200)
+    assert info == 0
+    assert np.linalg.norm(ours - ref.reshape(x.shape)) < 1e-4 * np.linalg.norm(ref)
+
+
+def test_birdcage_maps_is_a_deprecated_alias_of_ring_maps():
+    import mrilab.multicoil as mc
+
+    with pytest.warns(DeprecationWarning, match="ring_maps"):
+        old = mc.birdcage_maps(32, 4, rotation=0.2)
+    assert np.array_equal(old, ring_maps(32, 4, rotation=0.2))
+
+
+def test_shift_lattice_keeps_the_acs_and_the_acceleration():
+    from mrilab.train.unrolled import shift_lattice
+
+    mask = cartesian_mask((8, 128), 4, 0.08, pattern="regular")
+    acs = acs_block(mask)
+    for offset in range(4):
+        shifted = shift_lattice(mask, offset)
+        assert shifted[0, acs].all() and (shifted == shifted[:1]).all()       # the ACS stays, whole columns
+        assert abs(shifted[0].sum() - mask[0].sum()) <= 1        # a lattice column may join or leave the ACS
+        outer = np.flatnonzero(shifted[0] & ~np.isin(np.arange(128), acs))
+        assert np.all(np.diff(outer) % 4 == 0)                    # still every 4th column outside the ACS
+    assert not np.array_equal(shift_lattice(mask, 1), mask) and np.array_equal(shift_lattice(mask, 4), mask)

@@ -50,7 +50,7 @@ def test_pocs_keeps_the_measured_samples(smooth):
 
 def test_multicoil_and_stack(smooth):
     x, image, k = smooth
-    maps = mrilab.multicoil.birdcage_maps(64, 4)
+    maps = mrilab.multicoil.ring_maps(64, 4)
     kc = fft2c(maps * image)[None]
     m = partial_fourier_mask(x.shape, 6 / 8)
     out = mrilab.reconstruct("homodyne", kc * m, m)

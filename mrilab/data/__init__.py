@@ -21,7 +21,7 @@ Three presets:
     grid, intensity ramps, a bias field, texture and noise of standard deviation 0.01.
 ``"multicoil"`` (Part V)
     The realistic preset seen by an array of ``n_coils`` receive coils (default 8, on a ring
-    rotated at random for every sample, :func:`mrilab.multicoil.birdcage_maps`, normalised
+    rotated at random for every sample, :func:`mrilab.multicoil.ring_maps`, normalised
     to root-sum-of-squares 1): every coil sees the object on the fine grid weighted by its
     map, and gets its own noise (standard deviation ``noise_std`` per coil, correlated
     between neighbouring coils by ``coil_correlation``, default 0). Masks follow the
@@ -200,10 +200,10 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     n_coils = p.get("n_coils")
     coil_shape = (n_coils,) if n_coils else ()
     if n_coils:
-        from ..multicoil.coils import birdcage_maps, coil_noise, noise_covariance
+        from ..multicoil.coils import ring_maps, coil_noise, noise_covariance
         # the array's rotation from a third child stream: the other draws do not move
         rotations = np.random.default_rng(ss.spawn(1)[0]).uniform(0, 2 * np.pi / n_coils, size=n)
-        maps = np.stack([birdcage_maps(size, n_coils, rotation=r) for r in rotations]) if n else \
+        maps = np.stack([ring_maps(size, n_coils, rotation=r) for r in rotations]) if n else \
             np.empty((0, n_coils, *shape), dtype=np.complex64)
     refs = np.empty((n, *shape), dtype=np.complex128)
     kspace = np.empty((n, *coil_shape, *shape), dtype=np.complex64 if n_coils else np.complex128)
@@ -217,7 +217,7 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
         coils = None
         if n_coils:
             def coils(grid, r=rotations[i]):
-                return birdcage_maps(grid, n_coils, rotation=r)
+                return ring_maps(grid, n_coils, rotation=r)
         if slices is None:
             kspace[i], refs[i] = realistic.simulate(ellipses, draws, size, coils=coils, **factors)
         else:

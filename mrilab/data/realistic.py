@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..fourier import fft2c, ifft2c
-from ..phantom import rasterise
+from ..phantom import pixel_grid, rasterise
 
 __all__ = ["FACTORS", "SEED_FACTORS", "REALISTIC_FACTORS", "TEXTURE_CORRELATION", "check_factors",
            "simulate", "acquire", "draw_factors", "smooth_field", "texture_field", "crop_kspace", "complex_noise",
@@ -90,12 +90,6 @@ def check_factors(**factors) -> dict:
     return out
 
 
-def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel-centre coordinates in [-1, 1], x to the right, y up (as in mrilab.phantom)."""
-    c = (np.arange(size) - (size - 1) / 2) / (size / 2)
-    return c[None, :], -c[:, None]
-
-
 def smooth_field(coefficients: np.ndarray, size: int) -> np.ndarray:
     """A polynomial of degree 2 on the field of view, scaled to ``max |field| = 1``.
 
@@ -106,7 +100,7 @@ def smooth_field(coefficients: np.ndarray, size: int) -> np.ndarray:
     size : int
         Grid size.
     """
-    x, y = _grid(size)
+    x, y = pixel_grid(size)
     c = coefficients
     field = c[0] + c[1] * x + c[2] * y + c[3] * x ** 2 + c[4] * x * y + c[5] * y ** 2
     return field / max(np.abs(field).max(), 1e-12)
@@ -201,7 +195,7 @@ def simulate(ellipses: np.ndarray, draws: dict[str, np.ndarray], size: int, *, p
         The factors (module docstring); all off by default.
     coils : callable, keyword-only
         ``coils(n)`` gives the coil sensitivity maps ``(C, n, n)`` on an ``n x n`` grid
-        (:func:`mrilab.multicoil.birdcage_maps`): the k-space is then that of every coil,
+        (:func:`mrilab.multicoil.ring_maps`): the k-space is then that of every coil,
         ``(C, size, size)``, each coil seeing the object on the fine grid weighted by its map.
 
     Returns

@@ -71,7 +71,7 @@ class Denoiser(nn.Module):
     nor on the size of the crop it was trained on.
     """
 
-    def __init__(self, chans: int = 32, layers: int = 5, scales: int = 1):
+    def __init__(self, chans: int = 16, layers: int = 5, scales: int = 1):
         super().__init__()
         if layers < 2:
             raise ValueError(f"layers must be >= 2, got {layers}")
@@ -152,7 +152,7 @@ class Unrolled(nn.Module):
     feeds :meth:`forward` bands of rows normalised by the scale of their whole image.
     """
 
-    def __init__(self, *, iterations: int = 5, chans: int = 32, layers: int = 5, scales: int = 1,
+    def __init__(self, *, iterations: int = 5, chans: int = 16, layers: int = 5, scales: int = 1,
                  shared: bool = True, dc: str = "soft", init_weight: float = 10.0):
         super().__init__()
         if int(iterations) != iterations or iterations < 1:

@@ -2,22 +2,28 @@
 
 A receive array of ``n_coils`` loops sits on a ring around the object. Coil ``c`` sees the
 object weighted by its sensitivity ``S_c(r)``: large near the coil, small far from it, with a
-phase that turns around the coil. :func:`birdcage_maps` draws such maps as SigPy's
-``birdcage_maps`` does, with one change: the magnitude falls as ``1 / d^2`` with the distance
-``d`` from the coil (the far field of a small loop seen in cross-section, a two-dimensional
-dipole) rather than as ``1 / d`` (a single long wire), and the ring is closer (1.2 half fields
-of view rather than 1.5). With 8 coils and undersampling along one axis this gives a mean
-g-factor over the object of about 1.1 at R = 2 and 3.4 at R = 4 (chapter 15 measures it);
-the single-wire model gives about 9 at R = 4, which would leave SENSE nothing to show beyond
-R = 2. Clinical 8-channel arrays are run at R = 2 to 3 along one axis, which both models
-allow. Real maps are smooth for the reason the model is: they are quasi-static fields of
-conductors outside the object.
+phase that turns around the coil. :func:`ring_maps` draws such maps in the manner of SigPy's
+``birdcage_maps`` (which, despite its name, is also a ring of independent receivers, not the
+two coupled end rings of a birdcage coil), with one change: the magnitude falls as ``1 / d^2``
+with the distance ``d`` from the coil rather than as ``1 / d``, and the ring is closer (1.2 half
+fields of view rather than 1.5). Both are modelling choices, made so that 8 coils give a
+g-factor like that of a clinical 8-channel head array (chapter 15 measures it): the ``1 / d``
+model makes the coils so alike that SENSE fails beyond R = 2. A ``1 / d^2`` magnitude with the
+phase of a single wire is a simplification of a loop's field, not a field computed from
+Biot-Savart's law; what matters for the book is that the maps are smooth, which real maps are
+for the reason the model is: they are quasi-static fields of conductors outside the object.
+
+By default the maps are normalised to ``sum_c |S_c|^2 = 1`` in every pixel, the convention of
+ESPIRiT maps. It is a convention, and it removes something real: an array's combined
+sensitivity (and so its SNR) varies over the field of view, high near the coils and low in the
+centre. Root-sum-of-squares images and maps estimated from the ACS of real data carry that
+weighting; these simulated data do not, so their combined images have the same SNR everywhere.
 
 Coil noise is complex Gaussian, independent between k-space samples but correlated between
-coils (the coils share the sample's noise through mutual inductance): its covariance
-``Psi`` (C x C) is measured on a real scanner with a noise-only scan. :func:`noise_covariance`
-gives the model used here: equal variances, correlation ``rho`` between neighbouring coils
-falling as ``rho ** distance`` around the ring.
+coils: coils whose fields overlap pick up the same noise currents in the body (and couple
+through mutual inductance). Its covariance ``Psi`` (C x C) is measured on a real scanner with
+a noise-only scan. :func:`noise_covariance` gives the model used here: equal variances,
+correlation ``rho`` between neighbouring coils falling as ``rho ** distance`` around the ring.
 """
 
 from __future__ import annotations
@@ -27,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_rng, positive_int
-from ..data.realistic import _grid  # pixel-centre coordinates, the same on every grid
+from ..phantom import pixel_grid  # pixel-centre coordinates, the same on every grid
 
-__all__ = ["birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise", "whitening", "whiten",
+__all__ = ["ring_maps", "birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise", "whitening", "whiten",
            "simulate_coils"]
 
 #: Default ring radius, in units of the half field of view (the FOV is [-1, 1] x [-1, 1]).
@@ -38,9 +44,9 @@ RING_RADIUS = 1.2
 FALLOFF = 2
 
 
-def birdcage_maps(size: int, n_coils: int = 8, *, radius: float = RING_RADIUS, rotation: float = 0.0,
-                  normalise: bool = True) -> np.ndarray:
-    """Sensitivity maps of ``n_coils`` wires equally spaced on a ring around the field of view.
+def ring_maps(size: int, n_coils: int = 8, *, radius: float = RING_RADIUS, rotation: float = 0.0,
+              normalise: bool = True) -> np.ndarray:
+    """Sensitivity maps of ``n_coils`` receive coils equally spaced on a ring around the field of view.
 
     Parameters
     ----------
@@ -71,7 +77,7 @@ def birdcage_maps(size: int, n_coils: int = 8, *, radius: float = RING_RADIUS, r
     if not np.isscalar(radius) or not np.isfinite(radius) or radius <= 1:
         raise ValueError(f"radius must be a number above 1 (in half fields of view: the coils sit outside the "
                          f"object), got {radius!r}; the default is {RING_RADIUS}")
-    x, y = _grid(size)
+    x, y = pixel_grid(size)
     angles = rotation + 2 * np.pi * np.arange(n_coils) / n_coils
     maps = np.empty((n_coils, size, size), dtype=np.complex128)
     for c, a in enumerate(angles):
@@ -83,6 +89,15 @@ def birdcage_maps(size: int, n_coils: int = 8, *, radius: float = RING_RADIUS, r
         return rss_normalise(maps).astype(np.complex64)
     centre = np.sqrt(np.sum(np.abs(maps[:, size // 2, size // 2]) ** 2))
     return (maps / centre).astype(np.complex64)
+
+
+def birdcage_maps(*args, **kwargs) -> np.ndarray:
+    """Deprecated name of :func:`ring_maps` (the model is a ring of loops, not a birdcage coil)."""
+    import warnings
+
+    warnings.warn("birdcage_maps is deprecated and will be removed in the next release; use ring_maps "
+                  "(the same maps: a ring of receive coils)", DeprecationWarning, stacklevel=2)
+    return ring_maps(*args, **kwargs)
 
 
 def rss_normalise(maps: np.ndarray, eps: float = 0.0) -> np.ndarray:
@@ -171,6 +186,6 @@ def simulate_coils(images: Any, n_coils: int = 8, *, rng: np.random.Generator | 
     if x.ndim != 3 or x.shape[-1] != x.shape[-2]:
         raise ValueError(f"images must be a stack of square images (N, H, H), got shape {x.shape}")
     rng = as_rng(rng)
-    maps = np.stack([birdcage_maps(x.shape[-1], n_coils, rotation=r)
+    maps = np.stack([ring_maps(x.shape[-1], n_coils, rotation=r)
                      for r in rng.uniform(0, 2 * np.pi / n_coils, size=len(x))])
     return fft2c(maps * x[:, None]).astype(np.complex64), maps

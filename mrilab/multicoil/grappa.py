@@ -14,9 +14,12 @@ fully sampled ACS block: every ``kx x ky`` window of the ACS gives one training 
 weights is learnt for every geometry of sampled neighbours around a hole (the kernel
 "patterns"), and applied to every hole with that geometry.
 
-This follows the conventions of ``pygrappa.grappa`` (McKibben), against which it is tested:
-k-space and ACS are zero-padded by half a kernel, so windows that reach over the edges (or
-over the ACS border) count the padding as measured zeros.
+Calibration uses only the windows that lie wholly inside the ACS block, as in Griswold et al.
+(2002), BART and SigPy: a window that reached past the ACS border would train the kernel on
+zeros that were never measured. ``padded_calibration=True`` zero-pads the ACS by half a kernel
+instead, the convention of ``pygrappa.grappa`` (McKibben); it exists to reproduce that package
+in the tests, and it biases the weights towards zero when the ACS is not much wider than the
+kernel. Holes near the edge of k-space are filled from a zero-padded neighbourhood either way.
 """
 
 from __future__ import annotations
@@ -29,19 +32,33 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .calibration import acs_block
 from .operator import check_multicoil
 
-__all__ = ["grappa", "grappa_kspace", "calibration_windows", "grappa_weights"]
+__all__ = ["grappa", "grappa_kspace", "calibration_windows", "grappa_weights", "GRAPPA_DEFAULTS"]
+
+#: Defaults of the registry's ``grappa``: the Tikhonov weight of the calibration chosen by PSNR on
+#: the multicoil training split at R = 4 (ACS-only windows) by ``benchmarks/tune_multicoil.py``;
+#: ``kernel=None`` is 5 rows and the narrowest width that reaches a measured column.
+GRAPPA_DEFAULTS = dict(kernel=None, lam=0.1)
 
 
-def calibration_windows(calibration: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
-    """Every ``kx x ky`` window of calibration data ``(C, H, n)``, zero-padded by half a kernel.
+def calibration_windows(calibration: np.ndarray, kernel: tuple[int, int], *, padded: bool = False) -> np.ndarray:
+    """Every ``kx x ky`` window of calibration data ``(C, H, n)``: GRAPPA's training examples.
 
-    Returns ``(n_windows, kx, ky, C)``: the training examples of GRAPPA's calibration (the
-    padding follows ``pygrappa``).
+    By default only the windows wholly inside the block (``(H - kx + 1) (n - ky + 1)`` of
+    them); ``padded=True`` zero-pads the block by half a kernel first, as ``pygrappa`` does, so
+    that every position of the block is a window's centre. Returns ``(n_windows, kx, ky, C)``.
     """
     kx, ky = kernel
     c = np.asarray(calibration)
-    padded = np.moveaxis(np.pad(c, ((0, 0), (kx // 2, kx // 2), (ky // 2, ky // 2))), 0, -1)
-    return sliding_window_view(padded, (kx, ky, c.shape[0])).reshape(-1, kx, ky, c.shape[0])
+    if c.ndim != 3:
+        raise ValueError(f"calibration must be (coils, rows, columns), got shape {c.shape}")
+    if padded:
+        c = np.pad(c, ((0, 0), (kx // 2, kx // 2), (ky // 2, ky // 2)))
+    elif c.shape[1] < kx or c.shape[2] < ky:
+        raise ValueError(f"a {kx} x {ky} GRAPPA kernel does not fit inside the {c.shape[1]} x {c.shape[2]} "
+                         f"calibration block: acquire a wider ACS, use a smaller kernel, or pass "
+                         f"padded_calibration=True to zero-pad it")
+    c = np.moveaxis(c, 0, -1)
+    return sliding_window_view(c, (kx, ky, c.shape[-1])).reshape(-1, kx, ky, c.shape[-1])
 
 
 def grappa_weights(windows: np.ndarray, geometry: np.ndarray, lam: float = 0.01) -> np.ndarray:
@@ -70,8 +87,8 @@ def grappa_weights(windows: np.ndarray, geometry: np.ndarray, lam: float = 0.01)
     return np.linalg.solve(sh_s + lam0 * np.eye(sh_s.shape[0]), sources.conj().T @ targets)
 
 
-def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), lam: float = 0.01,
-                  calibration: Any = None) -> np.ndarray:
+def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), lam: float = GRAPPA_DEFAULTS["lam"],
+                  calibration: Any = None, padded_calibration: bool = False) -> np.ndarray:
     """Fill the missing samples of one multi-coil k-space with GRAPPA (module docstring).
 
     Parameters
@@ -80,13 +97,16 @@ def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), l
         Undersampled k-space, zero where not sampled.
     mask : bool ndarray, shape (H, W)
     kernel : (int, int), keyword-only
-        Kernel size along the readout (rows) and the phase encodes (columns). It must reach
-        a sampled column from every hole: at least ``R + 1`` columns wide for every ``R``-th
-        column sampled (holes it cannot reach stay zero).
+        Kernel size along the readout (rows) and the phase encodes (columns). Centred on a
+        hole, it must reach a sampled column: at least ``2 floor(R/2) + 1`` columns wide when
+        every ``R``-th column is sampled (holes it cannot reach stay zero).
     lam : float, keyword-only
         Tikhonov weight, relative (``lam0 = lam ||S^H S||_F / n_sources``).
     calibration : complex ndarray, shape (C, H, n), keyword-only
         Calibration data; by default the ACS columns of ``kspace`` (:func:`acs_block`).
+    padded_calibration : bool, keyword-only
+        Train also on windows that reach past the calibration block, zero-padded (``pygrappa``'s
+        convention; module docstring). Off by default.
 
     Returns
     -------
@@ -112,7 +132,7 @@ def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), l
     holes = ~m & windows.any(axis=(-2, -1))
     hx_idx, hy_idx = np.nonzero(holes)
     patterns, which = np.unique(windows[hx_idx, hy_idx].reshape(len(hx_idx), -1), axis=0, return_inverse=True)
-    calib_windows = calibration_windows(calib, (kx, ky))                      # (n_windows, kx, ky, C)
+    calib_windows = calibration_windows(calib, (kx, ky), padded=padded_calibration)                      # (n_windows, kx, ky, C)
     filled = np.moveaxis(k, 0, -1).copy()
     for index, pattern in enumerate(patterns):
         geometry = pattern.reshape(kx, ky)
@@ -125,11 +145,12 @@ def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), l
     return np.moveaxis(filled, -1, 0).astype(np.complex64)
 
 
-def grappa(kspace: Any, mask: Any, *, kernel: tuple[int, int] | None = None, lam: float = 0.01) -> np.ndarray:
+def grappa(kspace: Any, mask: Any, *, kernel: tuple[int, int] | None = None, lam: float = GRAPPA_DEFAULTS["lam"],
+           padded_calibration: bool = False) -> np.ndarray:
     """GRAPPA for a stack: filled k-space ``(C, H, W)`` or ``(N, C, H, W)``.
 
-    ``kernel=None`` takes 5 rows and ``R + 1`` columns (odd), ``R`` the widest gap between
-    sampled columns, so that every hole reaches a measured column.
+    ``kernel=None`` takes 5 rows and ``2 floor(R/2) + 1`` columns (at least 5), ``R`` the widest
+    gap between sampled columns, so that every hole reaches a measured column.
     """
     k, m, _, single = check_multicoil(kspace, mask)
     out = np.empty(k.shape, dtype=np.complex64)
@@ -137,6 +158,6 @@ def grappa(kspace: Any, mask: Any, *, kernel: tuple[int, int] | None = None, lam
         size = kernel
         if size is None:
             gap = int(np.diff(np.flatnonzero(m[i][0])).max()) if m[i][0].sum() > 1 else 1
-            size = (5, max(5, gap + 1 + (gap % 2 == 1)))
-        out[i] = grappa_kspace(k[i], m[i], kernel=size, lam=lam)
+            size = (5, max(5, 2 * (gap // 2) + 1))
+        out[i] = grappa_kspace(k[i], m[i], kernel=size, lam=lam, padded_calibration=padded_calibration)
     return out[0] if single else out

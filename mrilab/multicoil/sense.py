@@ -111,7 +111,12 @@ def g_factor(maps: Any, mask: Any, *, covariance: Any = None) -> np.ndarray:
     rows = np.flatnonzero(seen.any(axis=1))
     for h in rows:
         j = np.flatnonzero(seen[h])  # only the pixels some coil sees are unknowns
-        inv_diag[h, j] = np.linalg.inv(normal[h][np.ix_(j, j)]).diagonal().real
+        # the diagonal of the inverse through the eigendecomposition, in double precision: where the
+        # system is nearly singular (wide gaps in a random mask) a plain inverse loses its sign to
+        # rounding, while this stays positive and huge, as g is there
+        w, v = np.linalg.eigh(normal[h][np.ix_(j, j)].astype(np.complex128))
+        w = np.maximum(w, w.max() * 1e-14)
+        inv_diag[h, j] = np.sum(np.abs(v) ** 2 / w, axis=1)
     r_eff = m.shape[-1] / len(cols)
     return np.sqrt(np.clip(inv_diag * diag_sh_s / r_eff, 0, None)).astype(np.float32)
 

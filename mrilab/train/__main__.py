@@ -52,7 +52,8 @@ UNROLLED = dict(epochs=150, lr=3e-3, batch_size=16, iterations=5, chans=16, laye
                 noise=(0.0, 0.02), dc="soft", init_weight=10.0, loss="mixed")
 #: The multi-coil unrolled network's recipe (``weights/unrolled_multicoil.pt``).
 UNROLLED_MULTICOIL = dict(epochs=150, lr=3e-3, batch_size=8, iterations=5, chans=16, layers=5, band=32,
-                          noise=(0.0, 0.02), cg_iterations=6, init_weight=10.0, loss="mixed")
+                          noise=(0.0, 0.02), cg_iterations=6, init_weight=10.0, loss="mixed",
+                          lattice_offsets=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     _unrolled_arguments(p, UNROLLED_MULTICOIL, "multicoil", "weights/unrolled_multicoil.pt")
     p.add_argument("--cg-iterations", type=int, default=UNROLLED_MULTICOIL["cg_iterations"],
                    help="conjugate-gradient iterations of each data step")
+    p.add_argument("--fixed-lattice", action="store_true",
+                   help="train on the dataset's one regular mask (default: a random lattice offset per sample)")
     p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network")
     p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
     p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
@@ -223,7 +226,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                                  f"`python -m mrilab.data --preset multicoil`")
             maps = _estimated_maps(train)  # from the ACS, as at test time
             train_set = MulticoilBands(train, maps, band=args.band, noise_range=noise, seed=args.seed,
-                                       indices=range(n_fit))
+                                       indices=range(n_fit), lattice_offsets=not args.fixed_lattice)
             model = UnrolledMulticoil(iterations=args.iterations, chans=args.chans, layers=args.layers,
                                       shared=not args.separate, cg_iterations=args.cg_iterations,
                                       init_weight=args.init_weight)
@@ -258,7 +261,8 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
         info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
                     band=args.band, noise_range=[args.noise_min, args.noise_max], loss=args.loss,
-                    seed=args.seed, n_val=args.n_val, processes=world, device=str(device), amp=args.amp,
+                    seed=args.seed, n_val=args.n_val, processes=world,
+                    lattice_offsets=bool(multicoil and not args.fixed_lattice), device=str(device), amp=args.amp,
                     train_seconds=round(train_seconds, 1),
                     dataset={k: test.attrs.get(k) for k in (*DEFAULTS, *MULTICOIL_DEFAULTS) if k in test.attrs},
                     history={k: [float(x) for x in v] for k, v in history.items()})

@@ -105,6 +105,23 @@ class NoisyBands(Dataset):
         return k / scale, mask[rows], self.targets[i, rows] / scale
 
 
+def shift_lattice(mask: np.ndarray, offset: int) -> np.ndarray:
+    """A Cartesian mask with its columns outside the ACS moved ``offset`` columns to the right
+    (cyclically, modulo the lattice spacing when the columns form a regular lattice), the ACS
+    kept: the same acceleration with another lattice offset. ``mask`` is ``(H, W)``.
+    """
+    from ..multicoil.calibration import acs_block
+
+    m = np.asarray(mask, dtype=bool)
+    acs = np.zeros(m.shape[-1], dtype=bool)
+    acs[acs_block(m)] = True
+    outer = m[0] & ~acs
+    cols = np.flatnonzero(outer)
+    step = int(np.gcd.reduce(np.diff(cols))) if len(cols) > 1 else m.shape[-1]
+    shifted = np.roll(outer, int(offset) % step) | acs
+    return np.broadcast_to(shifted, m.shape).copy()
+
+
 class MulticoilBands(NoisyBands):
     """:class:`NoisyBands` with coils, for :class:`~mrilab.models.UnrolledMulticoil`.
 
@@ -117,11 +134,17 @@ class MulticoilBands(NoisyBands):
 
     ``maps`` are the maps to train with, ``(N, C, H, W)``: estimated from the ACS of each
     training image (:func:`mrilab.multicoil.estimate_maps`), as they will be at test time.
+
+    With ``lattice_offsets=True`` every sample moves the mask's columns outside the ACS by a
+    random offset, cyclically (:func:`shift_lattice`): a regular mask (``pattern="regular"``) is
+    otherwise one and the same mask for every image, and a network trained on it sees one
+    folding pattern only. The ACS, and so the maps estimated from it, stay as they are.
     """
 
     def __init__(self, split, maps, *, band: int = 32, noise_range: tuple[float, float] = (0.0, 0.02),
-                 seed: int = 0, indices=None):
+                 seed: int = 0, indices=None, lattice_offsets: bool = False):
         super().__init__(split, band=band, noise_range=noise_range, seed=seed, indices=indices)
+        self.lattice_offsets = bool(lattice_offsets)
         idx = np.arange(len(split)) if indices is None else np.asarray(indices)
         if np.shape(maps) != split.kspace_full.shape:
             raise ValueError(f"maps must have the shape {split.kspace_full.shape} of the k-space, got "
@@ -137,6 +160,9 @@ class MulticoilBands(NoisyBands):
         sigma = lo + (hi - lo) * float(torch.rand((), generator=g))
         coils, mask, maps = self.images[i], self.masks[i], self.maps[i]
         noise = torch.randn(coils.shape, generator=g) + 1j * torch.randn(coils.shape, generator=g)
+        if self.lattice_offsets:
+            offset = int(torch.randint(0, mask.shape[-1], (), generator=g))
+            mask = torch.from_numpy(shift_lattice(mask.numpy(), offset))
         noisy = coils + sigma * noise.to(coils.dtype)  # white noise: the same in image and k-space
         scale = adjoint_op(fft2c(noisy)[None] * mask, maps[None], mask[None]).abs().max().clamp_min(1e-12)
         top = int(torch.randint(0, coils.shape[-2] - self.band + 1, (), generator=g))
