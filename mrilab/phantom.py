@@ -56,7 +56,7 @@ def rasterise(ellipses: np.ndarray, size: int, *, slopes: np.ndarray | None = No
         ``A_i + slopes[i, 0] * u + slopes[i, 1] * v``, where ``u, v`` in [-1, 1] are
         the coordinates along its own axes scaled by its semi-axes. Default: constant.
     """
-    coords = (np.arange(size) - (size - 1) / 2) / (size / 2)
+    coords = pixel_grid(size)[0][0]  # x of the pixel centres; y is -coords (row 0 is the top)
     image = np.zeros((size, size), dtype=np.float64)
     for i, (amp, a, b, x0, y0, phi) in enumerate(ellipses):
         # only the pixels of the ellipse's bounding box (radius max(a, b)) are computed
