@@ -112,6 +112,8 @@ weights: data
 	$(PY) -m mrilab.train cascade --preset realistic --data $(REALISTIC) --stage1 weights/kspace_unet_realistic.pt --out weights/cascade_realistic.pt
 	$(PY) -m mrilab.train unrolled --data $(REALISTIC) --out weights/unrolled_realistic.pt
 	$(PY) -m mrilab.train unrolled-multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil.pt
+	$(PY) -m mrilab.train unrolled-robust --data $(REALISTIC) --out weights/unrolled_robust.pt
+	$(PY) -m mrilab.train denoiser --data $(REALISTIC) --out weights/denoiser_realistic.pt
 
 # chapter 12's ablations of the unrolled network (and chapter 13's ensemble), each on a short budget
 weights-ablations: data

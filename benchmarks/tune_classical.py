@@ -2,6 +2,7 @@
 
     python benchmarks/tune_classical.py [--data data/mri_dataset.h5] [--n 20]
     python benchmarks/tune_classical.py --preset realistic [--n 20] [--noise 0 0.005 0.01 0.02 0.04]
+    python benchmarks/tune_classical.py --preset realistic --accelerations 3 4 6 8 --noise 0 0.01 0.03
 
 Seed data (the default): grid-searches the TV weight of ``tv_denoise`` (on zero-filled
 images), the TV weight and primal step of ``tv_cs`` (at its default iteration count) and
@@ -17,6 +18,10 @@ training phantoms with that noise (``make_dataset(..., preset="realistic", noise
 the training stream of the same seed) and chooses ``tv_cs``'s (lam, tau) and
 ``wavelet_cs``'s (wavelet, lam, iterations) by mean PSNR; it ends by printing the tables
 ``mrilab.tv.TV_CS_BY_NOISE`` and ``mrilab.wavelet.WAVELET_CS_BY_NOISE``.
+
+With ``--accelerations`` (Part VII): ``tv_cs``'s weight for every acceleration and noise level,
+on the first ``--n`` images of the realistic training split measured again under each protocol;
+it prints ``mrilab.tv.TV_CS_BY_ACCELERATION``.
 
 The test split is never read.
 """
@@ -137,6 +142,33 @@ def tune_realistic(n: int, levels: list[float], seed: int, methods: list[str]) -
     print("}")
 
 
+def tune_accelerations(data: str, n: int, accelerations: list[float], levels: list[float], seed: int) -> None:
+    """``tv_cs``'s (lam, tau) for every acceleration and noise level (Part VII), by mean PSNR.
+
+    The first ``n`` images of the realistic training split, measured again under each protocol
+    (:func:`mrilab.data.remeasure`: fresh random masks and noise), so every protocol is tuned on
+    the same images. Prints ``mrilab.tv.TV_CS_BY_ACCELERATION``.
+    """
+    train = mrilab.load_dataset(data, "train", index=slice(0, n))
+    table: dict[float, dict[float, dict]] = {}
+    for r in accelerations:
+        for s in levels:
+            t = mrilab.data.remeasure(train, r, s, seed=seed)
+            y, m = t.kspace_undersampled, t.masks
+            zf = mrilab.evaluate(t.phantoms, mrilab.zero_filled(y))["psnr"].mean()
+            print(f"\nR = {r:g}, noise {s:g}: {n} realistic training images, zero-filled PSNR {zf:.2f} dB", flush=True)
+            best = search("tv_cs", lambda lam, tau: mrilab.tv_cs(y, m, lam, n_iter=REALISTIC_ITER, tau=tau),
+                          [dict(lam=lam, tau=tau) for lam in TV_LAMS for tau in (20.0,)], t.phantoms)
+            table.setdefault(float(r), {})[float(s)] = dict(best, n_iter=REALISTIC_ITER)
+    print("\nTV_CS_BY_ACCELERATION = {")
+    for r, rows in table.items():
+        print(f"    {r!r}: {{")
+        for s, p in rows.items():
+            print(f"        {s!r}: dict(lam={p['lam']!r}, n_iter={p['n_iter']}, tau={p['tau']!r}),")
+        print("    },")
+    print("}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--preset", choices=["seed", "realistic"], default="seed")
@@ -147,8 +179,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="dataset seed (realistic preset)")
     parser.add_argument("--methods", nargs="+", default=["tv_cs", "wavelet_cs"], choices=["tv_cs", "wavelet_cs"],
                         help="methods to tune (realistic preset)")
+    parser.add_argument("--accelerations", type=float, nargs="+", default=None,
+                        help="realistic preset, Part VII: tune tv_cs for each of these accelerations and each "
+                             "--noise level, on the images of --data's training split measured again")
     args = parser.parse_args()
-    if args.preset == "seed":
+    if args.accelerations:
+        data = args.data if args.data != "data/mri_dataset.h5" else "data/mri_dataset_realistic.h5"
+        tune_accelerations(data, args.n, args.accelerations, args.noise, args.seed)
+    elif args.preset == "seed":
         tune_seed(args.data, args.n)
     else:
         tune_realistic(args.n, args.noise, args.seed, args.methods)

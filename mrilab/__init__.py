@@ -28,6 +28,9 @@ Many coils (Part V) and the scanner's file (Part VI)
     :mod:`mrilab.multicoil` (maps, SENSE, GRAPPA, CG-SENSE, prewhitening, ESPIRiT, coil
     compression), :mod:`mrilab.io` (ISMRMRD and fastMRI files), :func:`mrilab.recon.reconstruct_file`
     and ``python -m mrilab.recon``, :mod:`mrilab.partial_fourier` (homodyne, POCS)
+Learned reconstruction in practice (Part VII)
+    :func:`mrilab.data.remeasure` (the same images under another protocol), the robust weight set,
+    :mod:`mrilab.pnp` (plug-and-play with :class:`mrilab.models.NoiseLevelDenoiser`)
 Figures
     :mod:`mrilab.plot`
 """

@@ -9,11 +9,14 @@ here with :func:`register`.
 Noise. The compressed-sensing methods (``tv_cs``, ``wavelet_cs``) take
 ``noise_std``: without it they use the parameters tuned on the noise-free seed
 data; with it, the parameters tuned on the realistic training split at that noise
-level (:func:`tuned_parameters`). A parameter passed explicitly always wins.
+level (:func:`tuned_parameters`). ``tv_cs`` also takes ``acceleration`` (with ``noise_std``): the
+parameters tuned for that acceleration and noise level (:func:`tuned_for_acceleration`,
+Part VII). A parameter passed explicitly always wins.
 
 Networks take ``weights``: ``"seed"`` (the default, trained on the seed data),
-``"realistic"`` (trained on the realistic data, Part IV) or the path of a checkpoint. The
-unrolled network of Part IV exists in the realistic set only (its default).
+``"realistic"`` (trained on the realistic data, Part IV), ``"robust"`` (the unrolled network
+trained on mixed accelerations and noise, Part VII) or the path of a checkpoint. The unrolled
+network's default is its realistic (R = 4) set.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import numpy as np
 from ._checks import as_stack, kspace_and_mask
 from .interp import interpolate_kspace
 from .recon import zero_filled
-from .tv import TV_CS_BY_NOISE, TV_CS_DEFAULTS, tv_cs, tv_denoise
+from .tv import TV_CS_BY_ACCELERATION, TV_CS_BY_NOISE, TV_CS_DEFAULTS, tv_cs, tv_denoise
 from .wavelet import WAVELET_CS_BY_NOISE, WAVELET_CS_DEFAULTS, wavelet_cs
 
-__all__ = ["reconstruct", "register", "methods", "Method", "tuned_parameters", "weights_path", "ablation_path",
+__all__ = ["reconstruct", "register", "methods", "Method", "tuned_parameters", "tuned_for_acceleration",
+           "weights_path", "ablation_path",
            "TV_DENOISE_DEFAULTS", "WEIGHTS_DIR", "WEIGHT_SETS"]
 
 #: Where the shipped network weights live: ``weights/`` in the repository, or
@@ -183,6 +187,30 @@ def tuned_parameters(table: dict[float, dict[str, Any]], noise_std: float) -> di
     return out
 
 
+def tuned_for_acceleration(table: dict[float, dict[float, dict[str, Any]]], acceleration: float,
+                           noise_std: float) -> dict[str, Any]:
+    """Parameters for an acceleration and a noise level from a table tuned at a few of each.
+
+    ``table`` maps accelerations to noise tables (:data:`mrilab.tv.TV_CS_BY_ACCELERATION`); each
+    noise table is read by :func:`tuned_parameters`. Between two tabulated accelerations ``lam``
+    is interpolated linearly in ``log(lam)`` (the other parameters from the lower one); outside
+    the tabulated range the nearest acceleration's parameters are used.
+    """
+    if isinstance(acceleration, bool) or not np.isscalar(acceleration) or not np.isfinite(acceleration) \
+            or acceleration < 1:
+        raise ValueError(f"acceleration must be a number >= 1 (the nominal R of the mask), got {acceleration!r}")
+    rs = sorted(table)
+    r = min(max(float(acceleration), rs[0]), rs[-1])
+    if r in table:
+        return tuned_parameters(table[r], noise_std)
+    hi = next(i for i, a in enumerate(rs) if a > r)
+    lo_r, hi_r = rs[hi - 1], rs[hi]
+    lo_p, hi_p = tuned_parameters(table[lo_r], noise_std), tuned_parameters(table[hi_r], noise_std)
+    w = (r - lo_r) / (hi_r - lo_r)
+    lo_p["lam"] = float(np.exp((1 - w) * np.log(lo_p["lam"]) + w * np.log(hi_p["lam"])))
+    return lo_p
+
+
 def _settle(defaults: dict[str, Any], table: dict[float, dict[str, Any]], noise_std: float | None,
             given: dict[str, Any]) -> dict[str, Any]:
     """The seed defaults, or the tuned parameters for ``noise_std``, with ``given`` (not None) on top."""
@@ -190,8 +218,17 @@ def _settle(defaults: dict[str, Any], table: dict[float, dict[str, Any]], noise_
     return {**base, **{k: v for k, v in given.items() if v is not None}}
 
 
-def _tv_cs(k, m, lam, n_iter, tau, noise_std):
-    p = _settle(TV_CS_DEFAULTS, TV_CS_BY_NOISE, noise_std, dict(lam=lam, n_iter=n_iter, tau=tau))
+def _tv_cs(k, m, lam, n_iter, tau, noise_std, acceleration):
+    given = dict(lam=lam, n_iter=n_iter, tau=tau)
+    if acceleration is None:
+        p = _settle(TV_CS_DEFAULTS, TV_CS_BY_NOISE, noise_std, given)
+    else:
+        if noise_std is None:
+            raise ValueError("acceleration= picks tv_cs's parameters from the table tuned on the realistic data "
+                             "for each acceleration and noise level; give noise_std= too (0.01 for the "
+                             "realistic data)")
+        p = {**tuned_for_acceleration(TV_CS_BY_ACCELERATION, acceleration, noise_std),
+             **{k_: v for k_, v in given.items() if v is not None}}
     return np.abs(tv_cs(k, m, p["lam"], n_iter=p["n_iter"], tau=p["tau"]))
 
 
@@ -207,7 +244,7 @@ for _name in ("linear", "cubic", "radial"):
 register("tv_denoise", _tv_denoise, defaults=TV_DENOISE_DEFAULTS,
          description="TV (ROF) denoising of the zero-filled image")
 _TUNED = dict(noise_std=None)  # None: the seed defaults; a number: tuned for that noise
-register("tv_cs", _tv_cs, defaults={**dict.fromkeys(TV_CS_DEFAULTS), **_TUNED},
+register("tv_cs", _tv_cs, defaults={**dict.fromkeys(TV_CS_DEFAULTS), **_TUNED, "acceleration": None},
          description="compressed sensing with TV, by PDHG with a proximal data step")
 register("wavelet_cs", _wavelet_cs, defaults={**dict.fromkeys(WAVELET_CS_DEFAULTS), **_TUNED},
          description="compressed sensing with L1 of an orthogonal wavelet transform (FISTA, cycle spinning)")
@@ -217,8 +254,10 @@ register("wavelet_cs", _wavelet_cs, defaults={**dict.fromkeys(WAVELET_CS_DEFAULT
 WEIGHT_SETS = {
     "seed": {"kspace_unet": "kspace_unet.pt", "cascade": "cascade.pt"},
     "realistic": {"kspace_unet": "kspace_unet_realistic.pt", "cascade": "cascade_realistic.pt",
-                  "unrolled": "unrolled_realistic.pt"},
+                  "unrolled": "unrolled_realistic.pt", "denoiser": "denoiser_realistic.pt"},
     "multicoil": {"unrolled_multicoil": "unrolled_multicoil.pt"},
+    # Part VII: trained on every acceleration from 3 to 8 and noise from 0 to 0.03 at once
+    "robust": {"unrolled": "unrolled_robust.pt"},
 }
 
 
@@ -316,6 +355,17 @@ def _zero_filled_rss(k, m, s):
     return rss(ifft2c(k * m[:, None]))
 
 
+def _sense_tv(k, m, s, lam, n_iter, tau, real, covariance, acceleration):
+    """SENSE + TV image by image: the R = 4 defaults, or with ``acceleration`` the parameters tuned
+    for it (:data:`mrilab.multicoil.SENSE_TV_BY_ACCELERATION`); a parameter given wins."""
+    from .multicoil import CG_SENSE_TV_DEFAULTS, SENSE_TV_BY_ACCELERATION, cg_sense_tv
+
+    base = dict(CG_SENSE_TV_DEFAULTS) if acceleration is None else tuned_for_acceleration(
+        {r: {0.0: p} for r, p in SENSE_TV_BY_ACCELERATION.items()}, acceleration, 0.0)
+    p = {**base, **{k_: v for k_, v in dict(lam=lam, n_iter=n_iter, tau=tau).items() if v is not None}}
+    return _per_image(cg_sense_tv)(k, m, s, **p, real=real, covariance=covariance)
+
+
 def _grappa(k, m, s, kernel, lam, padded_calibration):
     from .fourier import ifft2c
     from .multicoil import grappa, rss
@@ -324,7 +374,7 @@ def _grappa(k, m, s, kernel, lam, padded_calibration):
 
 
 def _register_multicoil():
-    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, GRAPPA_DEFAULTS, cg_sense, cg_sense_tv, sense
+    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, GRAPPA_DEFAULTS, cg_sense, sense
 
     register("zero_filled_rss", _zero_filled_rss, multicoil=True,
              description="root-sum-of-squares of the zero-filled coil images")
@@ -332,8 +382,8 @@ def _register_multicoil():
              description="SENSE: direct least squares row by row, maps from the ACS")
     register("cg_sense", _per_image(cg_sense), defaults=dict(CG_SENSE_DEFAULTS, real=False, covariance=None), multicoil=True,
              description="CG-SENSE: conjugate gradients on the normal equations, stopped early")
-    register("cg_sense_tv", _per_image(cg_sense_tv), defaults=dict(CG_SENSE_TV_DEFAULTS, real=False, covariance=None),
-             multicoil=True,
+    register("cg_sense_tv", _sense_tv, defaults=dict(dict.fromkeys(CG_SENSE_TV_DEFAULTS), real=False,
+                                                     covariance=None, acceleration=None), multicoil=True,
              description="SENSE with total variation, by primal-dual iterations")
     register("grappa", _grappa, defaults=dict(GRAPPA_DEFAULTS, padded_calibration=False), multicoil=True,
              description="GRAPPA: k-space filled by kernels calibrated on the ACS, root-sum-of-squares")
@@ -387,3 +437,42 @@ def _register_partial_fourier():
 
 
 _register_partial_fourier()
+
+
+# Part VII: plug-and-play with a denoiser trained once on realistic images, single- and multi-coil
+
+def _pnp_single(k, m, weights, noise_std, iterations, sigma_max, sigma_min, lam, cg_iterations, final):
+    from .pnp import pnp_hqs
+
+    model = _denoiser(weights)
+    return pnp_hqs(k, m, model, noise_std=noise_std or 0.0, iterations=iterations, sigma_max=sigma_max,
+                   sigma_min=sigma_min, lam=lam, final=final)
+
+
+def _pnp_multi(k, m, s, weights, noise_std, iterations, sigma_max, sigma_min, lam, cg_iterations, final):
+    from .multicoil import estimate_maps
+    from .pnp import pnp_hqs
+
+    model = _denoiser(weights)
+    maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
+    return pnp_hqs(k, m, model, noise_std=noise_std or 0.0, maps=maps, iterations=iterations,
+                   sigma_max=sigma_max, sigma_min=sigma_min, lam=lam, cg_iterations=cg_iterations, final=final)
+
+
+def _denoiser(weights):
+    path = weights_path("denoiser", weights)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train denoiser`")
+    return _cached_model(str(path), path.stat().st_mtime, "NoiseLevelDenoiser")
+
+
+def _register_pnp():
+    from .pnp import PNP_DEFAULTS
+
+    register("pnp", _pnp_single, defaults=dict(weights="realistic", noise_std=None, **PNP_DEFAULTS),
+             multicoil_fn=_pnp_multi,
+             description="plug-and-play HQS: a denoiser trained once on realistic images as the prior, the "
+                         "exact data step (CG with coils); noise_std= the measurements' noise (shipped weights)")
+
+
+_register_pnp()

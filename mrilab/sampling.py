@@ -50,7 +50,7 @@ def acs_columns(width: int, center_fraction: float) -> np.ndarray:
 
 def cartesian_mask(shape: tuple[int, int], acceleration: float = 4, center_fraction: float = 0.08,
                    *, pattern: str = "random",
-                   rng: np.random.Generator | int | None = None) -> np.ndarray:
+                   rng: np.random.Generator | int | None = None, offset: int = 0) -> np.ndarray:
     """Boolean Cartesian mask that samples whole phase-encode columns.
 
     Parameters
@@ -74,6 +74,10 @@ def cartesian_mask(shape: tuple[int, int], acceleration: float = 4, center_fract
         parallel imaging, whose effective acceleration is below ``R``.
     rng : numpy Generator, int or None, keyword-only
         Randomness for ``"random"``; ignored by ``"equispaced"``.
+    offset : int, keyword-only
+        ``"regular"`` only: the lattice's offset from DC, so that the columns ``W // 2 + offset + k R``
+        are sampled (0, the default, puts a lattice column on DC). Every offset from 0 to R - 1 gives
+        the same acceleration with another folding pattern.
 
     Returns
     -------
@@ -101,12 +105,17 @@ def cartesian_mask(shape: tuple[int, int], acceleration: float = 4, center_fract
                          f"0.08 samples the central 8 % of the columns")
     if pattern not in _PATTERNS:
         raise ValueError(f"pattern must be one of {_PATTERNS}, got {pattern!r}")
+    if offset and pattern != "regular":
+        raise ValueError(f"offset moves the lattice of pattern='regular' only, got offset={offset!r} with "
+                         f"pattern={pattern!r}")
     acs = acs_columns(width, center_fraction)
     if pattern == "regular":
         if float(acceleration) != int(acceleration):
             raise ValueError(f"pattern='regular' samples every R-th column, so acceleration must be an "
                              f"integer, got {acceleration!r}; round it or use pattern='equispaced'")
-        columns = (np.arange(width) - width // 2) % int(acceleration) == 0
+        if int(offset) != offset:
+            raise ValueError(f"offset must be an integer number of columns, got {offset!r}")
+        columns = (np.arange(width) - width // 2 - int(offset)) % int(acceleration) == 0
         columns[acs] = True
         return np.broadcast_to(columns, (height, width)).copy()
     n_lines = max(1, int(round(width / acceleration)))

@@ -83,3 +83,16 @@ def test_effective_acceleration_errors():
         mrilab.effective_acceleration(np.zeros((4, 4), dtype=bool))
     with pytest.raises(ValueError, match="mask must have at least 2 dimensions"):
         mrilab.effective_acceleration(np.ones(4, dtype=bool))
+
+
+def test_regular_lattice_offsets_keep_the_acceleration_and_move_the_folding():
+    cartesian_mask = mrilab.cartesian_mask
+    base = cartesian_mask((8, 64), 4, 0.08, pattern="regular")
+    for offset in range(1, 4):
+        m = cartesian_mask((8, 64), 4, 0.08, pattern="regular", offset=offset)
+        cols = np.flatnonzero(m[0] & ~base[0])
+        assert np.all((cols - 32 - offset) % 4 == 0)  # the lattice moved by the offset
+        assert abs(int(m[0].sum()) - int(base[0].sum())) <= 2  # the ACS may swallow a lattice column
+    np.testing.assert_array_equal(cartesian_mask((8, 64), 4, 0.08, pattern="regular", offset=4), base)
+    with pytest.raises(ValueError, match="offset moves the lattice of pattern='regular' only"):
+        cartesian_mask((8, 64), 4, 0.08, offset=1)

@@ -65,10 +65,11 @@ from ..phantom import other_ellipses, random_ellipses
 from ..sampling import cartesian_mask
 from . import anatomy, realistic
 from .anatomy import MissingDependencyError, brain_slices
+from .protocol import remeasure
 from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, snr_db
 
 __all__ = ["make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
-           "Split", "dataset_params", "brain_slices", "snr_db", "MissingDependencyError",
+           "Split", "dataset_params", "brain_slices", "remeasure", "snr_db", "MissingDependencyError",
            "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS", "MULTICOIL_DEFAULTS"]
 
 SPLITS = ("train", "test")

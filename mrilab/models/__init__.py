@@ -10,7 +10,9 @@
 * :class:`Unrolled`: a small CNN prior alternating with data consistency, K times
   (MoDL; Part IV);
 * :class:`UnrolledMulticoil`: the same with the multi-coil forward model and a
-  conjugate-gradient data step (Part V).
+  conjugate-gradient data step (Part V);
+* :class:`NoiseLevelDenoiser`: a Gaussian denoiser that takes the noise level as an input, the
+  prior of plug-and-play reconstruction (:mod:`mrilab.pnp`, Part VII).
 
 Every model has ``reconstruct(kspace, mask) -> magnitude image`` (the multi-coil one
 ``reconstruct(kspace, mask, maps)``) and a ``config``
@@ -23,9 +25,11 @@ from .kspace_unet import KSpaceUNet
 from .unet import UNet
 from .unrolled import Denoiser, Unrolled
 from .unrolled_multicoil import UnrolledMulticoil
+from .denoiser import NoiseLevelDenoiser
 
-__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "UnrolledMulticoil", "Denoiser", "MODELS"]
+__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "UnrolledMulticoil", "Denoiser",
+           "NoiseLevelDenoiser", "MODELS"]
 
 #: The model classes a checkpoint can name.
 MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet, Unrolled,
-                                         UnrolledMulticoil)}
+                                         UnrolledMulticoil, NoiseLevelDenoiser)}

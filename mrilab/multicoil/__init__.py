@@ -15,7 +15,7 @@ Shapes: k-space ``(C, H, W)`` or ``(N, C, H, W)``, maps the same, masks ``(H, W)
 """
 
 from .calibration import MIN_ACS, acs_block, estimate_maps, map_error
-from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, cg_sense, cg_sense_tv, sense_tv
+from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, SENSE_TV_BY_ACCELERATION, cg_sense, cg_sense_tv, sense_tv
 from .coils import birdcage_maps, ring_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils, whiten, whitening
 from .combine import roemer, rss
 from .compression import compress_coils, compression_matrix
@@ -32,6 +32,7 @@ __all__ = ["ring_maps", "birdcage_maps", "simulate_coils", "coil_noise", "noise_
            "acs_block", "estimate_maps", "map_error", "MIN_ACS",
            "sense", "sense_unfold", "g_factor", "g_factor_unfold", "full_noise_std", "pseudo_replica",
            "lattice_weights", "cg_sense", "sense_tv", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS",
+           "SENSE_TV_BY_ACCELERATION",
            "grappa", "grappa_kspace", "calibration_windows", "grappa_weights", "GRAPPA_DEFAULTS",
            "estimate_noise_covariance", "prewhitening_matrix", "prewhiten", "espirit_maps", "calibration_matrix",
            "ESPIRIT_DEFAULTS", "MAP_METHODS", "coil_maps", "compress_coils", "compression_matrix"]

@@ -28,7 +28,8 @@ from ..operators import divergence, gradient
 from .noise import prewhiten
 from .operator import MultiCoilFourier, check_multicoil
 
-__all__ = ["cg_sense", "sense_tv", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS"]
+__all__ = ["cg_sense", "sense_tv", "cg_sense_tv", "CG_SENSE_DEFAULTS", "CG_SENSE_TV_DEFAULTS",
+           "SENSE_TV_BY_ACCELERATION"]
 
 #: Defaults of the registry's ``cg_sense`` (the number of iterations, chosen by PSNR on the
 #: multicoil training split at R = 4 by ``benchmarks/tune_multicoil.py``).
@@ -36,6 +37,17 @@ CG_SENSE_DEFAULTS = dict(n_iter=8)
 #: Defaults of :func:`sense_tv` (``lam`` chosen on the multicoil training split at R = 4 by
 #: ``benchmarks/tune_multicoil.py``).
 CG_SENSE_TV_DEFAULTS = dict(lam=0.003, n_iter=150, tau=4.0)
+#: :func:`sense_tv`'s parameters for each nominal acceleration of a regular mask (Part VII), chosen
+#: by mean PSNR on the multicoil training split measured again at that acceleration (noise 0.01,
+#: 8 coils, maps from the ACS) on 12 images by ``python benchmarks/tune_multicoil.py --accelerations 3 4 6 8
+#: --n 12``;
+#: ``reconstruct("cg_sense_tv", ..., acceleration=R)`` reads it.
+SENSE_TV_BY_ACCELERATION = {
+    3.0: dict(lam=0.003, n_iter=150, tau=4.0),
+    4.0: dict(lam=0.005, n_iter=150, tau=4.0),
+    6.0: dict(lam=0.003, n_iter=150, tau=4.0),
+    8.0: dict(lam=0.003, n_iter=150, tau=4.0),
+}
 
 
 def _prepare(kspace, mask, maps, covariance):

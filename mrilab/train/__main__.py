@@ -7,6 +7,8 @@
     python -m mrilab.train unrolled                           # weights/unrolled_realistic.pt
     torchrun --nproc_per_node 2 -m mrilab.train unrolled ...  # the same, on 2 processes (DDP)
     python -m mrilab.train unrolled-multicoil                 # weights/unrolled_multicoil.pt (Part V)
+    python -m mrilab.train unrolled-robust                    # weights/unrolled_robust.pt (Part VII)
+    python -m mrilab.train denoiser                           # weights/denoiser_realistic.pt (Part VII)
 
 ``--preset`` picks the dataset (``data/mri_dataset.h5`` or ``data/mri_dataset_realistic.h5``),
 the checkpoint and the stage-1 network of the weight set; ``--data``, ``--out`` and ``--stage1``
@@ -36,7 +38,7 @@ import numpy as np
 import torch
 
 from ..data import DEFAULT_PATHS, DEFAULTS, MULTICOIL_DEFAULTS, load_dataset
-from ..registry import WEIGHT_SETS, weights_path
+from ..registry import weights_path
 from ..metrics import evaluate
 from ..models import Cascade, KSpaceUNet
 from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
@@ -54,6 +56,16 @@ UNROLLED = dict(epochs=150, lr=3e-3, batch_size=16, iterations=5, chans=16, laye
 UNROLLED_MULTICOIL = dict(epochs=150, lr=3e-3, batch_size=8, iterations=5, chans=16, layers=5, band=32,
                           noise=(0.0, 0.02), cg_iterations=6, init_weight=10.0, loss="mixed",
                           lattice_offsets=True)
+#: Part VII's robust network (``weights/unrolled_robust.pt``): the same recipe, trained on every
+#: protocol at once. Each sample draws an acceleration from ``accelerations`` (a fresh random mask)
+#: and a noise level from ``noise``. (``unrolled-multicoil --accelerations 3 8`` trains the
+#: multi-coil network the same way, on regular masks at random lattice offsets; with the Part V
+#: recipe that run did not learn, and no such weights ship.)
+UNROLLED_ROBUST = dict(UNROLLED, noise=(0.0, 0.03), accelerations=(3.0, 8.0))
+
+
+#: The plug-and-play denoiser's recipe (``weights/denoiser_realistic.pt``, Part VII).
+DENOISER = dict(epochs=60, lr=2e-3, batch_size=16, chans=16, levels=2, patch=64, noise=(0.0, 0.15))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="network", required=True)
     for name, recipe in RECIPES.items():
         p = sub.add_parser(name, help=f"train the {name}")
-        p.add_argument("--preset", choices=sorted(WEIGHT_SETS), default="seed",
+        p.add_argument("--preset", choices=["seed", "realistic"], default="seed",
                        help="the dataset and weight set (seed: chapters 8-10; realistic: Part IV)")
         p.add_argument("--data", default=None, help="dataset (default: the preset's)")
         p.add_argument("--out", default=None, help="checkpoint to write (default: the weight set's)")
@@ -85,12 +97,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED["scales"],
                    help="2: the denoiser's middle layers at half resolution")
     p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED["dc"], help="the data step")
+    p = sub.add_parser("unrolled-robust", help="the unrolled network on mixed accelerations and noise (Part VII)")
+    _unrolled_arguments(p, UNROLLED_ROBUST, "realistic", "weights/unrolled_robust.pt")
+    p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_ROBUST["scales"],
+                   help="2: the denoiser's middle layers at half resolution")
+    p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED_ROBUST["dc"], help="the data step")
     p = sub.add_parser("unrolled-multicoil", help="train the multi-coil unrolled network (MoDL with coils; Part V)")
     _unrolled_arguments(p, UNROLLED_MULTICOIL, "multicoil", "weights/unrolled_multicoil.pt")
     p.add_argument("--cg-iterations", type=int, default=UNROLLED_MULTICOIL["cg_iterations"],
                    help="conjugate-gradient iterations of each data step")
     p.add_argument("--fixed-lattice", action="store_true",
                    help="train on the dataset's one regular mask (default: a random lattice offset per sample)")
+    p = sub.add_parser("denoiser", help="train the plug-and-play denoiser (realistic images; Part VII)")
+    p.add_argument("--data", default=DEFAULT_PATHS["realistic"], help="dataset (default: the realistic one)")
+    p.add_argument("--out", default=None, help="checkpoint to write (default: weights/denoiser_realistic.pt)")
+    p.add_argument("--epochs", type=int, default=DENOISER["epochs"], help="passes over the training images")
+    p.add_argument("--lr", type=float, default=DENOISER["lr"], help="peak learning rate (Adam, one-cycle)")
+    p.add_argument("--batch-size", type=int, default=DENOISER["batch_size"], help="patches per step")
+    p.add_argument("--chans", type=int, default=DENOISER["chans"], help="channels at full resolution")
+    p.add_argument("--levels", type=int, default=DENOISER["levels"], help="down-sampling levels of the U-Net")
+    p.add_argument("--patch", type=int, default=DENOISER["patch"], help="side of the training crops")
+    p.add_argument("--noise-max", type=float, default=DENOISER["noise"][1], help="largest training noise level")
+    p.add_argument("--n-val", type=int, default=20, help="training images held out for validation")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network")
     p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
     p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
@@ -114,6 +145,10 @@ def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: s
     p.add_argument("--band", type=int, default=r["band"], help="rows per training sample (128: whole images)")
     p.add_argument("--noise-min", type=float, default=r["noise"][0])
     p.add_argument("--noise-max", type=float, default=r["noise"][1])
+    p.add_argument("--accelerations", type=float, nargs=2, metavar=("LOW", "HIGH"), default=r.get("accelerations"),
+                   help="a fresh mask per sample, of an acceleration drawn from LOW..HIGH (default: "
+                        + ("%g..%g" % tuple(r["accelerations"]) if r.get("accelerations") else "the dataset's masks")
+                        + ")")
     p.add_argument("--loss", choices=["l1", "ssim", "mixed"], default=r["loss"],
                    help="training loss on magnitudes (mixed: 0.84 (1 - SSIM) + 0.16 L1)")
     p.add_argument("--n-val", type=int, default=20, help="training images held out for validation")
@@ -134,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.network in ("unrolled", "unrolled-multicoil"):
+    if args.network.startswith("unrolled"):
         return _run_unrolled(args)
     if args.network == "ablations":
         return _run_ablations(args)
+    if args.network == "denoiser":
+        return _run_denoiser(args)
     method = args.network.replace("-", "_")
     args.data = args.data or DEFAULT_PATHS[args.preset]
     args.out = args.out or str(weights_path(method, args.preset))
@@ -197,10 +234,9 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     from .unrolled import MulticoilBands, NoisyBands, distributed_context, fit_unrolled
 
     multicoil = args.network == "unrolled-multicoil"
-    if multicoil:
-        args.out = args.out or str(weights_path("unrolled_multicoil", "multicoil"))
-    else:
-        args.out = args.out or str(weights_path("unrolled", "realistic"))
+    weight_set = "robust" if args.network == "unrolled-robust" else "multicoil" if multicoil else "realistic"
+    args.out = args.out or str(weights_path("unrolled_multicoil" if multicoil else "unrolled", weight_set))
+    accelerations = tuple(args.accelerations) if args.accelerations else None
     with distributed_context(args.device) as (rank, world):
         device = torch.device(args.device)
         if device.type == "cuda":
@@ -226,12 +262,14 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                                  f"`python -m mrilab.data --preset multicoil`")
             maps = _estimated_maps(train)  # from the ACS, as at test time
             train_set = MulticoilBands(train, maps, band=args.band, noise_range=noise, seed=args.seed,
-                                       indices=range(n_fit), lattice_offsets=not args.fixed_lattice)
+                                       indices=range(n_fit), lattice_offsets=not args.fixed_lattice,
+                                       accelerations=accelerations)
             model = UnrolledMulticoil(iterations=args.iterations, chans=args.chans, layers=args.layers,
                                       shared=not args.separate, cg_iterations=args.cg_iterations,
                                       init_weight=args.init_weight)
         else:
-            train_set = NoisyBands(train, band=args.band, noise_range=noise, seed=args.seed, indices=range(n_fit))
+            train_set = NoisyBands(train, band=args.band, noise_range=noise, seed=args.seed, indices=range(n_fit),
+                                   accelerations=accelerations)
             model = Unrolled(iterations=args.iterations, chans=args.chans, layers=args.layers, scales=args.scales,
                              shared=not args.separate, dc=args.dc, init_weight=args.init_weight)
         val = _subset(train, range(n_fit, len(train)))
@@ -243,7 +281,8 @@ def _run_unrolled(args: argparse.Namespace) -> int:
             step = f"CG data step ({args.cg_iterations} iterations)" if multicoil else f"{args.dc} data step"
             print(f"training {args.network} (K={args.iterations}, {'separate' if args.separate else 'shared'} "
                   f"denoisers, {step}): {n_params:,} parameters, {n_fit} training images in "
-                  f"bands of {args.band} rows, noise {args.noise_min}-{args.noise_max}, {args.n_val} validation "
+                  f"bands of {args.band} rows, noise {args.noise_min}-{args.noise_max}, "
+                  f"{'R %g-%g' % accelerations if accelerations else 'the dataset masks'}, {args.n_val} validation "
                   f"images, {args.epochs} epochs of batch {args.batch_size} on {world} process(es), {device}")
         history = fit_unrolled(model, train_set, val if main_rank else None, epochs=args.epochs,
                                batch_size=args.batch_size, lr=args.lr, loss=args.loss, seed=args.seed,
@@ -261,6 +300,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
         info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
                     band=args.band, noise_range=[args.noise_min, args.noise_max], loss=args.loss,
+                    accelerations=list(accelerations) if accelerations else None,
                     seed=args.seed, n_val=args.n_val, processes=world,
                     lattice_offsets=bool(multicoil and not args.fixed_lattice), device=str(device), amp=args.amp,
                     train_seconds=round(train_seconds, 1),
@@ -272,6 +312,56 @@ def _run_unrolled(args: argparse.Namespace) -> int:
               f"{infer:.2f} s for {len(test)} images")
         print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "
               f"({train_seconds / 60:.1f} min)")
+    return 0
+
+
+def _run_denoiser(args: argparse.Namespace) -> int:
+    from ..models import NoiseLevelDenoiser
+    from ..pnp import pnp_hqs
+    from .denoiser import NoisyPatches, fit_denoiser
+
+    args.out = args.out or str(weights_path("denoiser", "realistic"))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    start = time.perf_counter()
+    train = load_dataset(args.data, "train")
+    if not 1 <= args.n_val < len(train):
+        raise ValueError(f"--n-val must be between 1 and {len(train) - 1}, got {args.n_val}")
+    n_fit = len(train) - args.n_val
+    model = NoiseLevelDenoiser(chans=args.chans, levels=args.levels)
+    data = NoisyPatches(train, patch=args.patch, noise_range=(0.0, args.noise_max), seed=args.seed,
+                        indices=range(n_fit))
+    print(f"training the denoiser: {sum(p.numel() for p in model.parameters()):,} parameters, {n_fit} training "
+          f"images in {args.patch} x {args.patch} crops, noise 0-{args.noise_max}, {args.epochs} epochs of "
+          f"batch {args.batch_size}")
+    history = fit_denoiser(model, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                           max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
+    train_seconds = time.perf_counter() - start
+    # validation: whole held-out images, denoised at three levels
+    clean = torch.from_numpy(np.ascontiguousarray(train.images[n_fit:], dtype=np.complex64))
+    gen = torch.Generator().manual_seed(args.seed)
+    val = {}
+    with torch.no_grad():
+        for sigma in (0.01, 0.03, 0.1):
+            noise = torch.randn(clean.shape, generator=gen) + 1j * torch.randn(clean.shape, generator=gen)
+            out = model(clean + sigma * noise.to(clean.dtype), sigma).abs().numpy()
+            val[f"val_psnr_sigma_{sigma:g}"] = float(evaluate(train.phantoms[n_fit:], out)["psnr"].mean())
+    test = load_dataset(args.data, "test")
+    pred = pnp_hqs(test.kspace_undersampled, test.masks, model, noise_std=float(test.attrs.get("noise_std", 0.0)))
+    metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
+    info = dict(network="denoiser", epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+                patch=args.patch, noise_range=[0.0, args.noise_max], seed=args.seed, n_val=args.n_val,
+                train_seconds=round(train_seconds, 1), validation=val,
+                dataset={k: test.attrs.get(k) for k in DEFAULTS if k in test.attrs},
+                history={k: [float(x) for x in v] for k, v in history.items() if k != "batch_loss"})
+    path = save_checkpoint(model, args.out, metrics=metrics, info=info)
+    print("validation, denoising PSNR: " + ", ".join(f"sigma {k.rsplit('_', 1)[1]}: {v:.2f} dB" for k, v in val.items()))
+    print(f"test, plug-and-play ({len(test)} images, R = {test.attrs.get('acceleration')}, noise "
+          f"{test.attrs.get('noise_std')}): PSNR {metrics['test_psnr']:.2f} dB, SSIM {metrics['test_ssim']:.4f}")
+    print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "
+          f"({train_seconds / 60:.1f} min)")
     return 0
 
 

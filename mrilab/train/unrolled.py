@@ -67,16 +67,28 @@ class NoisyBands(Dataset):
     seed : int
     indices : sequence of int, optional
         The images of ``split`` to use (default: all).
+    accelerations : (float, float), optional
+        Mixed protocols (Part VII): every sample gets a fresh mask of an acceleration drawn
+        uniformly from this range (``pattern="random"``, the split's ACS fraction) instead of
+        the split's stored mask. None (the default) keeps the stored masks.
     """
 
     def __init__(self, split, *, band: int = 32, noise_range: tuple[float, float] = (0.0, 0.02),
-                 seed: int = 0, indices=None):
+                 seed: int = 0, indices=None, accelerations: tuple[float, float] | None = None):
         h = split.kspace_full.shape[-2]
         if int(band) != band or not 1 <= band <= h:
             raise ValueError(f"band must be an integer between 1 and the image height {h}, got {band}")
         lo, hi = noise_range
         if not 0 <= lo <= hi:
             raise ValueError(f"noise_range must be (low, high) with 0 <= low <= high, got {noise_range}")
+        if accelerations is not None:
+            a_lo, a_hi = accelerations
+            if not 1 <= a_lo <= a_hi:
+                raise ValueError(f"accelerations must be (low, high) with 1 <= low <= high, got {accelerations}; "
+                                 f"(3, 8) is Part VII's range")
+            accelerations = (float(a_lo), float(a_hi))
+        self.accelerations = accelerations
+        self.center_fraction = float(split.attrs.get("center_fraction", 0.08))
         idx = np.arange(len(split)) if indices is None else np.asarray(indices)
         self.images = torch.from_numpy(np.ascontiguousarray(ifft2c(split.kspace_full[idx])))
         self.masks = torch.from_numpy(np.ascontiguousarray(split.masks[idx]))
@@ -90,12 +102,29 @@ class NoisyBands(Dataset):
     def __len__(self) -> int:
         return len(self.targets)
 
+    def _fresh_mask(self, seq: np.random.SeedSequence, shape, pattern: str) -> torch.Tensor:
+        """A mask of an acceleration drawn from ``self.accelerations``, from its own child stream."""
+        from ..sampling import cartesian_mask
+
+        rng = np.random.default_rng(seq.spawn(1)[0])
+        lo, hi = self.accelerations
+        if pattern == "regular":  # every R-th column (an integer R), at a random lattice offset if asked
+            r = int(rng.integers(int(np.ceil(lo)), int(np.floor(hi)) + 1))
+            offset = int(rng.integers(r)) if getattr(self, "lattice_offsets", False) else 0
+            mask = cartesian_mask(tuple(shape), r, self.center_fraction, pattern=pattern, offset=offset)
+        else:
+            mask = cartesian_mask(tuple(shape), lo + (hi - lo) * rng.random(), self.center_fraction,
+                                  pattern=pattern, rng=rng)
+        return torch.from_numpy(mask)
+
     def __getitem__(self, i: int):
         seq = np.random.SeedSequence([self.seed, self.epoch, int(i)])
         g = torch.Generator().manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
         lo, hi = self.noise_range
         sigma = lo + (hi - lo) * float(torch.rand((), generator=g))
         image, mask = self.images[i], self.masks[i]
+        if self.accelerations is not None:
+            mask = self._fresh_mask(seq, mask.shape, "random")
         noise = torch.randn(image.shape, generator=g) + 1j * torch.randn(image.shape, generator=g)
         noisy = image + sigma * noise.to(image.dtype)  # white noise: the same in image and k-space
         scale = ifft2c(fft2c(noisy) * mask).abs().max().clamp_min(1e-12)
@@ -139,11 +168,17 @@ class MulticoilBands(NoisyBands):
     random offset, cyclically (:func:`shift_lattice`): a regular mask (``pattern="regular"``) is
     otherwise one and the same mask for every image, and a network trained on it sees one
     folding pattern only. The ACS, and so the maps estimated from it, stay as they are.
+    With ``accelerations=(lo, hi)`` every sample gets a regular mask of an integer R drawn from
+    ``lo..hi`` (``cartesian_mask(..., pattern="regular", offset=o)``, with ``o`` drawn from
+    ``0..R-1`` when ``lattice_offsets``); the maps stay those estimated from the stored mask's
+    ACS, which every regular mask of the same ACS fraction shares.
     """
 
     def __init__(self, split, maps, *, band: int = 32, noise_range: tuple[float, float] = (0.0, 0.02),
-                 seed: int = 0, indices=None, lattice_offsets: bool = False):
-        super().__init__(split, band=band, noise_range=noise_range, seed=seed, indices=indices)
+                 seed: int = 0, indices=None, lattice_offsets: bool = False,
+                 accelerations: tuple[float, float] | None = None):
+        super().__init__(split, band=band, noise_range=noise_range, seed=seed, indices=indices,
+                         accelerations=accelerations)
         self.lattice_offsets = bool(lattice_offsets)
         idx = np.arange(len(split)) if indices is None else np.asarray(indices)
         if np.shape(maps) != split.kspace_full.shape:
@@ -160,7 +195,9 @@ class MulticoilBands(NoisyBands):
         sigma = lo + (hi - lo) * float(torch.rand((), generator=g))
         coils, mask, maps = self.images[i], self.masks[i], self.maps[i]
         noise = torch.randn(coils.shape, generator=g) + 1j * torch.randn(coils.shape, generator=g)
-        if self.lattice_offsets:
+        if self.accelerations is not None:  # every R-th column (R an integer) from a random offset, and the ACS
+            mask = self._fresh_mask(seq, mask.shape, "regular")
+        elif self.lattice_offsets:
             offset = int(torch.randint(0, mask.shape[-1], (), generator=g))
             mask = torch.from_numpy(shift_lattice(mask.numpy(), offset))
         noisy = coils + sigma * noise.to(coils.dtype)  # white noise: the same in image and k-space

@@ -1,0 +1,143 @@
+"""Part VII: the same images under other protocols, mixed-protocol training samples, and
+tv_cs's parameters per acceleration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import mrilab
+from mrilab.data import generate, remeasure
+from mrilab.multicoil.calibration import acs_block
+from mrilab.registry import WEIGHT_SETS, reconstruct, tuned_for_acceleration, weights_path
+from mrilab.sampling import acs_columns, effective_acceleration
+from mrilab.train.unrolled import MulticoilBands, NoisyBands
+
+
+@pytest.fixture(scope="module")
+def realistic():
+    return generate(12, 0, preset="realistic", size=64, seed=3)["train"]
+
+
+@pytest.fixture(scope="module")
+def multicoil():
+    return generate(3, 0, preset="multicoil", size=64, seed=5)["train"]
+
+
+@pytest.mark.parametrize("r", [3, 6, 8])
+def test_remeasure_keeps_the_images_and_draws_masks_and_noise_of_the_protocol(realistic, r):
+    out = remeasure(realistic, r, 0.02, seed=1)
+    np.testing.assert_array_equal(out.phantoms, realistic.phantoms)
+    np.testing.assert_array_equal(out.kspace_full, realistic.kspace_full)
+    assert effective_acceleration(out.masks) == pytest.approx(64 / round(64 / r))
+    assert not np.array_equal(out.masks[0], out.masks[1])  # a fresh random mask per image
+    noise = (out.kspace_undersampled - realistic.kspace_full)[out.masks]
+    assert np.std(noise.real) == pytest.approx(0.02, rel=0.05)
+    assert np.all(out.kspace_undersampled[~out.masks] == 0)
+    assert out.attrs["acceleration"] == r and out.attrs["noise_std"] == 0.02
+    # the masks do not depend on the noise level, and noise 0 measures the k-space exactly
+    clean = remeasure(realistic, r, 0.0, seed=1)
+    np.testing.assert_array_equal(clean.masks, out.masks)
+    np.testing.assert_allclose(clean.kspace_undersampled, realistic.kspace_full * clean.masks, atol=1e-6)
+    assert not np.array_equal(remeasure(realistic, r, 0.0, seed=2).masks, clean.masks)
+
+
+def test_remeasure_with_coils_and_bad_noise(multicoil):
+    out = remeasure(multicoil, 6, 0.01, seed=0)
+    assert out.kspace_undersampled.shape == multicoil.kspace_full.shape
+    assert out.attrs["pattern"] == "regular"
+    cols = np.flatnonzero(out.masks[0, 0])
+    assert np.all(((cols - 32) % 6 == 0) | np.isin(cols, acs_columns(64, 0.08)))  # every 6th column and the ACS
+    assert np.all(out.kspace_undersampled[:, :, ~out.masks[0]] == 0)
+    with pytest.raises(ValueError, match="noise_std must be a number >= 0"):
+        remeasure(multicoil, 4, -0.1)
+
+
+def test_mixed_protocol_bands_draw_a_fresh_mask_of_every_acceleration(realistic):
+    bands = NoisyBands(realistic, band=64, noise_range=(0.0, 0.0), accelerations=(3, 8), seed=2)
+    rs = [64 / bands[i][1][0].sum().item() for i in range(len(bands))]
+    assert min(rs) >= 64 / round(64 / 3) - 1e-9 and max(rs) <= 64 / round(64 / 8) + 1e-9
+    assert max(rs) - min(rs) > 2  # the accelerations spread over the range
+    again = NoisyBands(realistic, band=64, noise_range=(0.0, 0.0), accelerations=(3, 8), seed=2)
+    np.testing.assert_array_equal(again[5][1].numpy(), bands[5][1].numpy())  # reproducible
+    # without accelerations the stored masks are used, as before
+    fixed = NoisyBands(realistic, band=64, noise_range=(0.0, 0.0))
+    np.testing.assert_array_equal(fixed[4][1].numpy(), realistic.masks[4])
+    # the k-space of a band is the reference's, under the drawn mask
+    k, m, target = bands[1]
+    scale = np.abs(mrilab.ifft2c(realistic.kspace_full[1] * m.numpy())).max()
+    np.testing.assert_allclose(k.numpy() * scale, realistic.kspace_full[1] * m.numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="accelerations must be"):
+        NoisyBands(realistic, accelerations=(8, 3))
+
+
+def test_multicoil_bands_draw_regular_masks_of_integer_accelerations(multicoil):
+    maps = multicoil.maps
+    bands = MulticoilBands(multicoil, maps, band=64, accelerations=(3, 8), lattice_offsets=True, seed=1)
+    seen = set()
+    for epoch in range(6):
+        bands.set_epoch(epoch)
+        for i in range(len(bands)):
+            m = bands[i][1].numpy()[0]
+            outer = np.flatnonzero(m & ~np.isin(np.arange(64), acs_block(np.broadcast_to(m, (64, 64)))))
+            step = int(np.gcd.reduce(np.diff(outer)))
+            assert 3 <= step <= 8
+            seen.add(step)
+    assert len(seen) >= 3
+
+
+def test_tv_cs_parameters_per_acceleration():
+    table = {4.0: {0.0: dict(lam=1e-3, n_iter=200, tau=20.0), 0.02: dict(lam=1e-2, n_iter=200, tau=20.0)},
+             8.0: {0.0: dict(lam=4e-3, n_iter=200, tau=20.0), 0.02: dict(lam=4e-2, n_iter=200, tau=20.0)}}
+    assert tuned_for_acceleration(table, 4, 0.0)["lam"] == 1e-3
+    assert tuned_for_acceleration(table, 6, 0.0)["lam"] == pytest.approx(2e-3)  # halfway in log(lam)
+    assert tuned_for_acceleration(table, 12, 0.02)["lam"] == 4e-2  # the nearest tabulated R
+    assert tuned_for_acceleration(table, 2, 0.01)["lam"] == pytest.approx(np.sqrt(1e-3 * 1e-2))
+    with pytest.raises(ValueError, match="acceleration must be a number >= 1"):
+        tuned_for_acceleration(table, 0.5, 0.0)
+    # every tabulated row is a complete parameter set of tv_cs
+    for rows in mrilab.tv.TV_CS_BY_ACCELERATION.values():
+        for p in rows.values():
+            assert set(p) == {"lam", "n_iter", "tau"}
+
+
+def test_registry_takes_the_acceleration(realistic):
+    t = remeasure(realistic, 6, 0.01, seed=0)
+    y, m = t.kspace_undersampled[:2], t.masks[:2]
+    p = tuned_for_acceleration(mrilab.tv.TV_CS_BY_ACCELERATION, 6, 0.01)
+    ours = reconstruct("tv_cs", y, m, noise_std=0.01, acceleration=6)
+    direct = np.abs(mrilab.tv_cs(y, m, p["lam"], n_iter=p["n_iter"], tau=p["tau"]))
+    np.testing.assert_allclose(ours, direct, atol=1e-6)
+    with pytest.raises(ValueError, match="give noise_std= too"):
+        reconstruct("tv_cs", y, m, acceleration=6)
+
+
+def test_robust_weight_set_and_its_training_command():
+    assert weights_path("unrolled", "robust").name == "unrolled_robust.pt"
+    assert set(WEIGHT_SETS["robust"]) == {"unrolled"}
+    from mrilab.train.__main__ import build_parser
+
+    args = build_parser().parse_args(["unrolled-robust"])
+    assert list(args.accelerations) == [3.0, 8.0] and args.noise_max == 0.03
+    args = build_parser().parse_args(["unrolled"])
+    assert args.accelerations is None and args.noise_max == 0.02
+    args = build_parser().parse_args(["unrolled-multicoil", "--accelerations", "4", "6"])
+    assert args.accelerations == [4.0, 6.0]
+
+
+def test_sense_tv_takes_the_acceleration(multicoil):
+    from mrilab.multicoil import SENSE_TV_BY_ACCELERATION, cg_sense_tv
+
+    t = remeasure(multicoil, 6, 0.01, seed=0)
+    y, m, s = t.kspace_undersampled[:1], t.masks[:1], t.maps[:1]
+    p = tuned_for_acceleration({r: {0.0: q} for r, q in SENSE_TV_BY_ACCELERATION.items()}, 6, 0.0)
+    ours = reconstruct("cg_sense_tv", y, m, maps=s, acceleration=6)
+    direct = np.abs(cg_sense_tv(y[0], m[0], s[0], p["lam"], n_iter=p["n_iter"], tau=p["tau"]))
+    np.testing.assert_allclose(ours[0], direct, atol=1e-5)
+    # an explicit weight wins over the table
+    given = reconstruct("cg_sense_tv", y, m, maps=s, acceleration=6, lam=0.05)
+    np.testing.assert_allclose(given[0], np.abs(cg_sense_tv(y[0], m[0], s[0], 0.05, n_iter=p["n_iter"],
+                                                            tau=p["tau"])), atol=1e-5)
