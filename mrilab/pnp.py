@@ -46,30 +46,14 @@ __all__ = ["pnp_hqs", "PNP_DEFAULTS"]
 PNP_DEFAULTS = dict(iterations=32, sigma_max=0.1, sigma_min=0.02, lam=0.03, cg_iterations=4, final="denoiser")
 
 
-def _normal(v, maps, mask):
-    from .models.unrolled_multicoil import adjoint_op, forward_op
-
-    return adjoint_op(forward_op(v, maps, mask), maps, mask)
-
-
 def _cg(z, rhs, maps, mask, alpha, n_iter):
     """``(E^H E + alpha I) x = rhs + alpha z`` by conjugate gradients from ``x = z``."""
-    import torch
+    from .models.unrolled_multicoil import adjoint_op, conjugate_gradient, forward_op
 
-    b = rhs + alpha * z
-    x = z
-    r = b - (_normal(x, maps, mask) + alpha * x)
-    p = r
-    rs = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
-    for _ in range(n_iter):
-        ap = _normal(p, maps, mask) + alpha * p
-        step = rs / torch.sum((p.conj() * ap).real, dim=(-2, -1), keepdim=True).clamp_min(1e-30)
-        x = x + step * p
-        r = r - step * ap
-        rs_new = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
-        p = r + (rs_new / rs.clamp_min(1e-30)) * p
-        rs = rs_new
-    return x
+    def normal(v):
+        return adjoint_op(forward_op(v, maps, mask), maps, mask) + alpha * v
+
+    return conjugate_gradient(normal, rhs + alpha * z, z, n_iter)
 
 
 def pnp_hqs(kspace: Any, mask: Any, denoiser: Any, *, noise_std: float = 0.0, maps: Any = None,

@@ -39,6 +39,26 @@ def adjoint_op(y: torch.Tensor, maps: torch.Tensor, mask: torch.Tensor) -> torch
     return torch.sum(maps.conj() * ifft2c(y * mask[:, None]), dim=1)
 
 
+def conjugate_gradient(normal, b: torch.Tensor, x: torch.Tensor, n_iter: int) -> torch.Tensor:
+    """``n_iter`` conjugate-gradient iterations on ``normal(x) = b`` from ``x``, image by image.
+
+    ``normal`` is a Hermitian positive definite operator on complex images (N, H, W); every
+    image of the batch has its own step sizes. Differentiable (MoDL back-propagates through it).
+    """
+    r = b - normal(x)
+    p = r
+    rs = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
+    for _ in range(n_iter):
+        ap = normal(p)
+        alpha = rs / torch.sum((p.conj() * ap).real, dim=(-2, -1), keepdim=True).clamp_min(1e-30)
+        x = x + alpha * p
+        r = r - alpha * ap
+        rs_new = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
+        p = r + (rs_new / rs.clamp_min(1e-30)) * p
+        rs = rs_new
+    return x
+
+
 class UnrolledMulticoil(nn.Module):
     """MoDL with coils: ``K`` times (denoiser, data step by ``cg_iterations`` of CG).
 
@@ -78,20 +98,7 @@ class UnrolledMulticoil(nn.Module):
         def normal(v):
             return lam * adjoint_op(forward_op(v, maps, mask), maps, mask) + v
 
-        b = lam * rhs + z
-        x = z
-        r = b - normal(x)
-        p = r
-        rs = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
-        for _ in range(self.config["cg_iterations"]):
-            ap = normal(p)
-            alpha = rs / torch.sum((p.conj() * ap).real, dim=(-2, -1), keepdim=True).clamp_min(1e-30)
-            x = x + alpha * p
-            r = r - alpha * ap
-            rs_new = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
-            p = r + (rs_new / rs.clamp_min(1e-30)) * p
-            rs = rs_new
-        return x
+        return conjugate_gradient(normal, lam * rhs + z, z, self.config["cg_iterations"])
 
     def _steps(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor):
         """Yield the complex image after each iteration (``E^H y`` first)."""

@@ -109,19 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fixed-lattice", action="store_true",
                    help="train on the dataset's one regular mask (default: a random lattice offset per sample)")
     p = sub.add_parser("denoiser", help="train the plug-and-play denoiser (realistic images; Part VII)")
-    p.add_argument("--data", default=DEFAULT_PATHS["realistic"], help="dataset (default: the realistic one)")
-    p.add_argument("--out", default=None, help="checkpoint to write (default: weights/denoiser_realistic.pt)")
-    p.add_argument("--epochs", type=int, default=DENOISER["epochs"], help="passes over the training images")
-    p.add_argument("--lr", type=float, default=DENOISER["lr"], help="peak learning rate (Adam, one-cycle)")
-    p.add_argument("--batch-size", type=int, default=DENOISER["batch_size"], help="patches per step")
+    _common_arguments(p, DENOISER, "realistic", "weights/denoiser_realistic.pt", "patches per step")
     p.add_argument("--chans", type=int, default=DENOISER["chans"], help="channels at full resolution")
     p.add_argument("--levels", type=int, default=DENOISER["levels"], help="down-sampling levels of the U-Net")
     p.add_argument("--patch", type=int, default=DENOISER["patch"], help="side of the training crops")
     p.add_argument("--noise-max", type=float, default=DENOISER["noise"][1], help="largest training noise level")
-    p.add_argument("--n-val", type=int, default=20, help="training images held out for validation")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    _run_arguments(p)
     p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network")
     p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
     p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
@@ -129,13 +122,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: str) -> None:
-    """The options shared by the single- and multi-coil unrolled networks."""
+def _common_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: str, batch: str) -> None:
+    """Data, checkpoint and optimiser options of the Part IV-VII networks."""
     p.add_argument("--data", default=DEFAULT_PATHS[preset], help=f"dataset (default: the {preset} one)")
     p.add_argument("--out", default=None, help=f"checkpoint to write (default: {out})")
     p.add_argument("--epochs", type=int, default=r["epochs"], help="passes over the training images")
     p.add_argument("--lr", type=float, default=r["lr"], help="peak learning rate (Adam, one-cycle)")
-    p.add_argument("--batch-size", type=int, default=r["batch_size"], help="global batch (bands)")
+    p.add_argument("--batch-size", type=int, default=r["batch_size"], help=batch)
+
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    """Validation, seed, time and thread options of the Part IV-VII networks."""
+    p.add_argument("--n-val", type=int, default=20, help="training images held out for validation")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
+
+
+def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: str) -> None:
+    """The options shared by the single- and multi-coil unrolled networks."""
+    _common_arguments(p, r, preset, out, "global batch (bands)")
     p.add_argument("--iterations", type=int, default=r["iterations"], help="K, the unrolled iterations")
     p.add_argument("--chans", type=int, default=r["chans"], help="channels of the denoiser")
     p.add_argument("--layers", type=int, default=r["layers"], help="convolutions of the denoiser")
@@ -151,12 +157,9 @@ def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: s
                         + ")")
     p.add_argument("--loss", choices=["l1", "ssim", "mixed"], default=r["loss"],
                    help="training loss on magnitudes (mixed: 0.84 (1 - SSIM) + 0.16 L1)")
-    p.add_argument("--n-val", type=int, default=20, help="training images held out for validation")
-    p.add_argument("--seed", type=int, default=0)
+    _run_arguments(p)
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (under torchrun: cuda)")
     p.add_argument("--amp", action="store_true", help="mixed precision (float16 on CUDA, bfloat16 on CPU)")
-    p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,15 +249,8 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                 device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             if device.index is not None:
                 torch.cuda.set_device(device)
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        torch.manual_seed(args.seed)  # the same initial weights in every process
-        np.random.seed(args.seed)
         start = time.perf_counter()
-        train = load_dataset(args.data, "train")
-        if not 1 <= args.n_val < len(train):
-            raise ValueError(f"--n-val must be between 1 and {len(train) - 1}, got {args.n_val}")
-        n_fit = len(train) - args.n_val
+        train, n_fit = _seeded_training_split(args)  # the same initial weights in every process
         noise = (args.noise_min, args.noise_max)
         if multicoil:
             if train.maps is None:
@@ -315,21 +311,26 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seeded_training_split(args: argparse.Namespace):
+    """Threads and seeds set, the training split loaded: ``(split, number of images to fit)``."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)  # nothing in mrilab uses it; third-party code might
+    train = load_dataset(args.data, "train")
+    if not 1 <= args.n_val < len(train):
+        raise ValueError(f"--n-val must be between 1 and {len(train) - 1}, got {args.n_val}")
+    return train, len(train) - args.n_val
+
+
 def _run_denoiser(args: argparse.Namespace) -> int:
     from ..models import NoiseLevelDenoiser
     from ..pnp import pnp_hqs
     from .denoiser import NoisyPatches, fit_denoiser
 
     args.out = args.out or str(weights_path("denoiser", "realistic"))
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
     start = time.perf_counter()
-    train = load_dataset(args.data, "train")
-    if not 1 <= args.n_val < len(train):
-        raise ValueError(f"--n-val must be between 1 and {len(train) - 1}, got {args.n_val}")
-    n_fit = len(train) - args.n_val
+    train, n_fit = _seeded_training_split(args)
     model = NoiseLevelDenoiser(chans=args.chans, levels=args.levels)
     data = NoisyPatches(train, patch=args.patch, noise_range=(0.0, args.noise_max), seed=args.seed,
                         indices=range(n_fit))
