@@ -214,7 +214,11 @@ def tuned_for_acceleration(table: dict[float, dict[float, dict[str, Any]]], acce
 def _settle(defaults: dict[str, Any], table: dict[float, dict[str, Any]], noise_std: float | None,
             given: dict[str, Any]) -> dict[str, Any]:
     """The seed defaults, or the tuned parameters for ``noise_std``, with ``given`` (not None) on top."""
-    base = dict(defaults) if noise_std is None else tuned_parameters(table, noise_std)
+    return _given_on_top(dict(defaults) if noise_std is None else tuned_parameters(table, noise_std), given)
+
+
+def _given_on_top(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with the parameters the caller gave (those not None) on top."""
     return {**base, **{k: v for k, v in given.items() if v is not None}}
 
 
@@ -227,8 +231,7 @@ def _tv_cs(k, m, lam, n_iter, tau, noise_std, acceleration):
             raise ValueError("acceleration= picks tv_cs's parameters from the table tuned on the realistic data "
                              "for each acceleration and noise level; give noise_std= too (0.01 for the "
                              "realistic data)")
-        p = {**tuned_for_acceleration(TV_CS_BY_ACCELERATION, acceleration, noise_std),
-             **{k_: v for k_, v in given.items() if v is not None}}
+        p = _given_on_top(tuned_for_acceleration(TV_CS_BY_ACCELERATION, acceleration, noise_std), given)
     return np.abs(tv_cs(k, m, p["lam"], n_iter=p["n_iter"], tau=p["tau"]))
 
 
@@ -362,7 +365,7 @@ def _sense_tv(k, m, s, lam, n_iter, tau, real, covariance, acceleration):
 
     base = dict(CG_SENSE_TV_DEFAULTS) if acceleration is None else tuned_for_acceleration(
         {r: {0.0: p} for r, p in SENSE_TV_BY_ACCELERATION.items()}, acceleration, 0.0)
-    p = {**base, **{k_: v for k_, v in dict(lam=lam, n_iter=n_iter, tau=tau).items() if v is not None}}
+    p = _given_on_top(base, dict(lam=lam, n_iter=n_iter, tau=tau))
     return _per_image(cg_sense_tv)(k, m, s, **p, real=real, covariance=covariance)
 
 

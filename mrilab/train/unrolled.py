@@ -102,7 +102,8 @@ class NoisyBands(Dataset):
     def __len__(self) -> int:
         return len(self.targets)
 
-    def _fresh_mask(self, seq: np.random.SeedSequence, shape, pattern: str) -> torch.Tensor:
+    def _fresh_mask(self, seq: np.random.SeedSequence, shape, pattern: str, lattice_offsets: bool = False
+                    ) -> torch.Tensor:
         """A mask of an acceleration drawn from ``self.accelerations``, from its own child stream."""
         from ..sampling import cartesian_mask
 
@@ -110,7 +111,7 @@ class NoisyBands(Dataset):
         lo, hi = self.accelerations
         if pattern == "regular":  # every R-th column (an integer R), at a random lattice offset if asked
             r = int(rng.integers(int(np.ceil(lo)), int(np.floor(hi)) + 1))
-            offset = int(rng.integers(r)) if getattr(self, "lattice_offsets", False) else 0
+            offset = int(rng.integers(r)) if lattice_offsets else 0
             mask = cartesian_mask(tuple(shape), r, self.center_fraction, pattern=pattern, offset=offset)
         else:
             mask = cartesian_mask(tuple(shape), lo + (hi - lo) * rng.random(), self.center_fraction,
@@ -196,7 +197,7 @@ class MulticoilBands(NoisyBands):
         coils, mask, maps = self.images[i], self.masks[i], self.maps[i]
         noise = torch.randn(coils.shape, generator=g) + 1j * torch.randn(coils.shape, generator=g)
         if self.accelerations is not None:  # every R-th column (R an integer) from a random offset, and the ACS
-            mask = self._fresh_mask(seq, mask.shape, "regular")
+            mask = self._fresh_mask(seq, mask.shape, "regular", self.lattice_offsets)
         elif self.lattice_offsets:
             offset = int(torch.randint(0, mask.shape[-1], (), generator=g))
             mask = torch.from_numpy(shift_lattice(mask.numpy(), offset))
