@@ -30,7 +30,9 @@ Many coils (Part V) and the scanner's file (Part VI)
     and ``python -m mrilab.recon``, :mod:`mrilab.partial_fourier` (homodyne, POCS)
 Learned reconstruction in practice (Part VII)
     :func:`mrilab.data.remeasure` (the same images under another protocol), the robust weight set,
-    :mod:`mrilab.pnp` (plug-and-play with :class:`mrilab.models.NoiseLevelDenoiser`)
+    :mod:`mrilab.pnp` (plug-and-play with :class:`mrilab.models.NoiseLevelDenoiser`),
+    :mod:`mrilab.data.shapes` (objects that are not ellipses: a far test family and domain
+    randomisation, the randomized weight set)
 Figures
     :mod:`mrilab.plot`
 """

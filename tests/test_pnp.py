@@ -127,3 +127,24 @@ def test_ending_with_the_denoiser_gives_up_exact_consistency(split):
     assert np.abs(fft2c(denoised_end)[m] - k[m]).max() > 10 * np.abs(fft2c(data_end)[m] - k[m]).max()
     with pytest.raises(ValueError, match="final must be 'data' or 'denoiser'"):
         pnp_hqs(k, m, Blur(), final="prior")
+
+
+def test_registry_takes_the_schedule_of_the_weight_set(monkeypatch):
+    """reconstruct("pnp", weights=set) runs that set's schedule; given parameters go on top."""
+    from mrilab import pnp, registry
+    from mrilab.pnp import PNP_DEFAULTS, PNP_SCHEDULES
+
+    assert PNP_SCHEDULES["realistic"] == PNP_DEFAULTS
+    assert set(PNP_SCHEDULES) <= set(registry.WEIGHT_SETS)
+    assert PNP_SCHEDULES["randomized"]["sigma_min"] != PNP_DEFAULTS["sigma_min"]
+    seen = []
+    monkeypatch.setattr(registry, "_denoiser", lambda weights: Blur())
+    monkeypatch.setattr(pnp, "pnp_hqs", lambda k, m, model, **kw: seen.append(kw) or np.zeros(k.shape[-2:]))
+    y, m = np.zeros((8, 8), dtype=np.complex64), np.ones((8, 8), dtype=bool)
+    registry.reconstruct("pnp", y, m, weights="randomized")
+    registry.reconstruct("pnp", y, m, weights="realistic")
+    registry.reconstruct("pnp", y, m, weights="randomized", sigma_min=0.05)
+    registry.reconstruct("pnp", y, m, weights="/some/checkpoint.pt")
+    assert [kw["sigma_min"] for kw in seen] == [PNP_SCHEDULES["randomized"]["sigma_min"],
+                                                PNP_DEFAULTS["sigma_min"], 0.05, PNP_DEFAULTS["sigma_min"]]
+    assert all(kw["iterations"] == PNP_DEFAULTS["iterations"] for kw in seen)

@@ -199,7 +199,9 @@ def test_other_family_changes_the_phantoms_only():
     assert other.attrs["family"] == "other" and "family" not in study.attrs
     assert not np.allclose(other.phantoms, study.phantoms)
     assert other.phantoms.max() == pytest.approx(1.0, abs=1e-6)
-    with pytest.raises(ValueError, match="family must be 'study' or 'other'"):
-        generate(n_train=0, n_test=1, size=32, family="polygons")
-    with pytest.raises(ValueError, match="family must be 'study' or 'other'"):
+    with pytest.raises(ValueError, match="family must be one of .*'polygons'.*got 'squares'"):
+        generate(n_train=0, n_test=1, size=32, family="squares")
+    with pytest.raises(ValueError, match="family must be one of"):
         generate(preset="anatomy", family="other")
+    with pytest.raises(ValueError, match="family 'other' takes the seed or realistic preset"):
+        generate(n_train=0, n_test=1, size=32, preset="multicoil", family="other")

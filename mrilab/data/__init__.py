@@ -33,6 +33,11 @@ Three presets:
     The 11 real brain slices of :mod:`mrilab.data.anatomy` (test split only: never train
     on them), with a smooth phase and noise as in the realistic preset.
 
+The phantom presets draw the study's ellipses by default; :func:`generate` takes
+``family="other"`` (chapter 10's perturbed ellipses), ``family="polygons"`` (a test family far
+from them) or ``family="randomized"`` (domain randomisation, for training): see
+:mod:`mrilab.data.shapes`.
+
 Each factor can be overridden by keyword (``make_dataset(..., preset="seed", phase=np.pi)``
 adds only the phase). The file's attributes record every generation parameter. The train
 and test splits draw from two independent child streams of ``seed``
@@ -66,6 +71,7 @@ from ..sampling import cartesian_mask
 from . import anatomy, realistic
 from .anatomy import MissingDependencyError, brain_slices
 from .protocol import remeasure
+from .shapes import IMAGE_FAMILIES
 from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, snr_db
 
 __all__ = ["make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
@@ -190,8 +196,13 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
 
 
 def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
-                    slices: list[np.ndarray] | None = None, ellipses_of=random_ellipses) -> dict[str, np.ndarray]:
-    """One split: geometry and masks from ``ss``, factors and noise from two children of it."""
+                    slices: list[np.ndarray] | None = None, ellipses_of=random_ellipses,
+                    image_of=None) -> dict[str, np.ndarray]:
+    """One split: geometry and masks from ``ss``, factors and noise from two children of it.
+
+    ``image_of(rng, fine_size)``, where given, draws each object as an image on the fine grid
+    (:data:`mrilab.data.shapes.IMAGE_FAMILIES`) instead of an ellipse table.
+    """
     size = p["size"]
     shape = (size, size)
     geometry = np.random.default_rng(ss)
@@ -210,7 +221,9 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     kspace = np.empty((n, *coil_shape, *shape), dtype=np.complex64 if n_coils else np.complex128)
     masks = np.empty((n, *shape), dtype=bool)
     for i in range(n):
-        if slices is None:
+        if image_of is not None:
+            drawn = image_of(geometry, size * p["oversampling"])
+        elif slices is None:
             ellipses = ellipses_of(geometry)
         masks[i] = cartesian_mask(shape, p["acceleration"], p["center_fraction"],
                                   pattern=p["pattern"], rng=geometry)
@@ -219,7 +232,9 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
         if n_coils:
             def coils(grid, r=rotations[i]):
                 return ring_maps(grid, n_coils, rotation=r)
-        if slices is None:
+        if image_of is not None:
+            kspace[i], refs[i] = realistic.acquire(drawn, draws, size, phase=p["phase"], coils=coils)
+        elif slices is None:
             kspace[i], refs[i] = realistic.simulate(ellipses, draws, size, coils=coils, **factors)
         else:
             kspace[i], refs[i] = realistic.acquire(slices[i], draws, size, phase=p["phase"])
@@ -326,7 +341,10 @@ def generate(n_train: int | None = None, n_test: int | None = None, *, preset: s
     ``family="other"`` draws the phantoms from :func:`mrilab.phantom.other_ellipses` (the
     out-of-family generator of chapter 10) instead of the study's, with the same factors and
     noise (the masks are drawn after each phantom, so they differ): data that no network of
-    this book was trained on.
+    this book was trained on. ``family="polygons"`` (a test family far from the ellipses) and
+    ``family="randomized"`` (domain randomisation, for training) draw objects that are not
+    ellipses (:mod:`mrilab.data.shapes`), with their own texture and bias and the preset's
+    phase, oversampling, coils and noise.
 
     Returns
     -------
@@ -335,16 +353,20 @@ def generate(n_train: int | None = None, n_test: int | None = None, *, preset: s
     """
     params = dataset_params(n_train, n_test, preset=preset, size=size, acceleration=acceleration,
                             center_fraction=center_fraction, pattern=pattern, seed=seed, **factors)
-    families = {"study": random_ellipses, "other": other_ellipses}
-    if family not in families or (family != "study" and preset in ("anatomy", "multicoil")):
-        raise ValueError(f"family must be 'study' or 'other' (phantom presets only), got {family!r} "
-                         f"with preset {preset!r}")
+    families = {"study": random_ellipses, "other": other_ellipses, **IMAGE_FAMILIES}
+    if family not in families or (family != "study" and preset == "anatomy"):
+        raise ValueError(f"family must be one of {sorted(families)} (phantom presets only: the anatomy preset "
+                         f"has its slices), got {family!r} with preset {preset!r}")
+    if family == "other" and preset == "multicoil":
+        raise ValueError("family 'other' takes the seed or realistic preset; the image families "
+                         "('polygons', 'randomized') take every phantom preset")
     if family != "study":
         params["family"] = family
     slices = brain_slices()[:params["n_test"]] if preset == "anatomy" else None
     seqs = np.random.SeedSequence(params["seed"]).spawn(2)
+    image_of = IMAGE_FAMILIES.get(family)
     return {split: Split(**_generate_split(params[f"n_{split}"], ss, params,
-                                           slices if split == "test" else None, families[family]),
+                                           slices if split == "test" else None, families[family], image_of),
                          attrs=dict(params))
             for split, ss in zip(SPLITS, seqs)}
 
