@@ -5,8 +5,8 @@
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, every set (about 80 minutes on 2 CPU cores)
-#   make weights-ablations  retrain chapter 12's ablations in weights/ablations (about 25 minutes)
+#   make weights retrain the shipped networks in weights/, every set (about 115 minutes on 2 CPU cores)
+#   make weights-ablations  retrain chapter 12's and 22's ablations in weights/ablations (about 45 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
 # or use VENV=/path/to/env. Both are idempotent.
@@ -114,8 +114,12 @@ weights: data
 	$(PY) -m mrilab.train unrolled-multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil.pt
 	$(PY) -m mrilab.train unrolled-robust --data $(REALISTIC) --out weights/unrolled_robust.pt
 	$(PY) -m mrilab.train denoiser --data $(REALISTIC) --out weights/denoiser_realistic.pt
+	$(PY) -m mrilab.train denoiser --family randomized --data $(REALISTIC) --out weights/denoiser_randomized.pt
+	$(PY) -m mrilab.train unrolled-ssdu --data $(REALISTIC) --out weights/unrolled_ssdu.pt
+	$(PY) -m mrilab.train unrolled-ssdu --multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil_ssdu.pt
 
-# chapter 12's ablations of the unrolled network (and chapter 13's ensemble), each on a short budget
+# chapter 12's ablations of the unrolled network (and chapter 13's ensemble) and chapter 22's
+# self-supervised ones, each on a short budget
 weights-ablations: data
 	$(PY) -m mrilab.train ablations --data $(REALISTIC)
 

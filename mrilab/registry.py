@@ -261,6 +261,10 @@ WEIGHT_SETS = {
     "multicoil": {"unrolled_multicoil": "unrolled_multicoil.pt"},
     # Part VII: trained on every acceleration from 3 to 8 and noise from 0 to 0.03 at once
     "robust": {"unrolled": "unrolled_robust.pt"},
+    # Part VII: trained on undersampled measurements only (SSDU), no reference image
+    "self_supervised": {"unrolled": "unrolled_ssdu.pt", "unrolled_multicoil": "unrolled_multicoil_ssdu.pt"},
+    # Part VII: a denoiser trained on domain-randomised objects (no ellipse, no real image)
+    "randomized": {"denoiser": "denoiser_randomized.pt"},
 }
 
 
@@ -444,12 +448,21 @@ _register_partial_fourier()
 
 # Part VII: plug-and-play with a denoiser trained once on realistic images, single- and multi-coil
 
+def _schedule(weights, given):
+    """The schedule of the weight set (:data:`mrilab.pnp.PNP_SCHEDULES`), with what was given on top."""
+    from .pnp import PNP_DEFAULTS, PNP_SCHEDULES
+
+    tuned = PNP_SCHEDULES.get(weights, PNP_DEFAULTS) if isinstance(weights, str) else PNP_DEFAULTS
+    return {k: tuned[k] if v is None else v for k, v in given.items()}
+
+
 def _pnp_single(k, m, weights, noise_std, iterations, sigma_max, sigma_min, lam, cg_iterations, final):
     from .pnp import pnp_hqs
 
     model = _denoiser(weights)
-    return pnp_hqs(k, m, model, noise_std=noise_std or 0.0, iterations=iterations, sigma_max=sigma_max,
-                   sigma_min=sigma_min, lam=lam, final=final)
+    p = _schedule(weights, dict(iterations=iterations, sigma_max=sigma_max, sigma_min=sigma_min, lam=lam,
+                                final=final))
+    return pnp_hqs(k, m, model, noise_std=noise_std or 0.0, **p)
 
 
 def _pnp_multi(k, m, s, weights, noise_std, iterations, sigma_max, sigma_min, lam, cg_iterations, final):
@@ -458,8 +471,9 @@ def _pnp_multi(k, m, s, weights, noise_std, iterations, sigma_max, sigma_min, la
 
     model = _denoiser(weights)
     maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
-    return pnp_hqs(k, m, model, noise_std=noise_std or 0.0, maps=maps, iterations=iterations,
-                   sigma_max=sigma_max, sigma_min=sigma_min, lam=lam, cg_iterations=cg_iterations, final=final)
+    p = _schedule(weights, dict(iterations=iterations, sigma_max=sigma_max, sigma_min=sigma_min, lam=lam,
+                                cg_iterations=cg_iterations, final=final))
+    return pnp_hqs(k, m, model, noise_std=noise_std or 0.0, maps=maps, **p)
 
 
 def _denoiser(weights):
@@ -472,10 +486,11 @@ def _denoiser(weights):
 def _register_pnp():
     from .pnp import PNP_DEFAULTS
 
-    register("pnp", _pnp_single, defaults=dict(weights="realistic", noise_std=None, **PNP_DEFAULTS),
+    register("pnp", _pnp_single, defaults=dict(weights="realistic", noise_std=None, **dict.fromkeys(PNP_DEFAULTS)),
              multicoil_fn=_pnp_multi,
              description="plug-and-play HQS: a denoiser trained once on realistic images as the prior, the "
-                         "exact data step (CG with coils); noise_std= the measurements' noise (shipped weights)")
+                         "exact data step (CG with coils); noise_std= the measurements' noise; the schedule "
+                         "is the weight set's (mrilab.pnp.PNP_SCHEDULES) unless given (shipped weights)")
 
 
 _register_pnp()

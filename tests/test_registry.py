@@ -103,7 +103,7 @@ def test_weight_sets_and_grid_size():
     assert weights_path("cascade", "realistic") == WEIGHTS_DIR / "cascade_realistic.pt"
     assert str(weights_path("cascade", "/some/where.pt")) == "/some/where.pt"
     assert weights_path("unrolled", "realistic") == WEIGHTS_DIR / "unrolled_realistic.pt"
-    with pytest.raises(ValueError, match="the 'seed' weight set has no unrolled; its weight sets are \\['realistic', 'robust'\\]"):
+    with pytest.raises(ValueError, match="the 'seed' weight set has no unrolled; its weight sets are \\['realistic', 'robust', 'self_supervised'\\]"):
         weights_path("unrolled", "seed")
     rng = np.random.default_rng(0)
     for size in (64, 100):

@@ -33,8 +33,15 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
     model = mrilab.load_model(path, expected=CLASSES[name])
     dataset = model.info["dataset"]
     preset = dataset.get("preset", "seed")
-    # trained on the data of its own set (the robust network: on the realistic data)
-    assert preset == {"robust": "realistic"}.get(weight_set, weight_set)
+    # scored on the data of its own set (the robust network and the randomized denoiser: on the realistic
+    # data; the randomized denoiser was trained on randomized objects drawn in memory)
+    expected = {"robust": "realistic", "randomized": "realistic",
+                "self_supervised": "multicoil" if name == "unrolled_multicoil" else "realistic"}
+    assert preset == expected.get(weight_set, weight_set)
+    if weight_set == "randomized":
+        assert model.info["family"] == "randomized"
+    if weight_set == "self_supervised":  # trained on the measurements alone, with the k-space loss
+        assert model.info["loss"] == "kspace" and 0 < model.info["split_ratio"] < 1
     assert dataset["seed"] == mrilab.data.DEFAULTS["seed"]
     test = _test_split(preset)
     if name == "denoiser":  # its test metrics are plug-and-play's with the registry's schedule
@@ -59,4 +66,20 @@ def test_the_ablations_are_shipped_and_differ_from_the_reference_in_one_setting(
         assert model.info["epochs"] == ABLATION_EPOCHS and model.info["dataset"]["preset"] == "realistic"
         changed = {k for k in model.config if model.config[k] != reference.config[k]}
         changed |= {k for k in ("seed", "noise_range", "loss", "band") if model.info[k] != reference.info[k]}
+        changed |= {"unsampled_edge"} if model.info.get("unsampled_edge", 0) else set()
         assert len(changed) == (0 if name == "k5" else 1), (name, changed)
+
+
+def test_the_self_supervised_ablations_are_shipped_with_their_options():
+    from mrilab.registry import ablation_path
+    from mrilab.train.__main__ import UNROLLED_SSDU
+    from mrilab.train.unrolled import SSDU_ABLATION_EPOCHS, SSDU_ABLATIONS
+
+    for name, args in SSDU_ABLATIONS.items():
+        path = ablation_path(name)
+        assert path.stat().st_size < 2 ** 20
+        info = mrilab.load_model(path, expected="Unrolled").info
+        assert info["epochs"] == SSDU_ABLATION_EPOCHS and info["loss"] == "kspace", name
+        options = dict(zip(args[::2], args[1::2]))
+        assert info["split_ratio"] == float(options.get("--split-ratio", UNROLLED_SSDU["split_ratio"])), name
+        assert info.get("unsampled_edge", 0) == int(options.get("--unsampled-edge", 0)), name

@@ -8,7 +8,10 @@
     torchrun --nproc_per_node 2 -m mrilab.train unrolled ...  # the same, on 2 processes (DDP)
     python -m mrilab.train unrolled-multicoil                 # weights/unrolled_multicoil.pt (Part V)
     python -m mrilab.train unrolled-robust                    # weights/unrolled_robust.pt (Part VII)
+    python -m mrilab.train unrolled-ssdu                      # weights/unrolled_ssdu.pt (Part VII)
+    python -m mrilab.train unrolled-ssdu --multicoil          # weights/unrolled_multicoil_ssdu.pt
     python -m mrilab.train denoiser                           # weights/denoiser_realistic.pt (Part VII)
+    python -m mrilab.train denoiser --family randomized       # weights/denoiser_randomized.pt (Part VII)
 
 ``--preset`` picks the dataset (``data/mri_dataset.h5`` or ``data/mri_dataset_realistic.h5``),
 the checkpoint and the stage-1 network of the weight set; ``--data``, ``--out`` and ``--stage1``
@@ -62,10 +65,22 @@ UNROLLED_MULTICOIL = dict(epochs=150, lr=3e-3, batch_size=8, iterations=5, chans
 #: multi-coil network the same way, on regular masks at random lattice offsets; with the Part V
 #: recipe that run did not learn, and no such weights ship.)
 UNROLLED_ROBUST = dict(UNROLLED, noise=(0.0, 0.03), accelerations=(3.0, 8.0))
+#: Part VII's self-supervised networks (SSDU, :mod:`mrilab.train.ssdu`): the same architectures and
+#: budgets, trained on the stored undersampled measurements only (no fresh noise: none can be
+#: drawn for a real scan), with the k-space loss on the held-out columns. The split ratio is 0.2,
+#: not the paper's 0.4: with whole columns held out, the network's input Theta is a mask of higher
+#: acceleration than the test masks, and a larger ratio widens that gap (40-epoch runs,
+#: ``--split-ratio 0.1 / 0.2 / 0.4 / 0.6 --epochs 40``, fell in test PSNR as the ratio grew
+#: beyond 0.2; chapter 22 measures it).
+UNROLLED_SSDU = dict(UNROLLED, loss="kspace", split_ratio=0.2)
+UNROLLED_MULTICOIL_SSDU = dict(UNROLLED_MULTICOIL, loss="kspace", split_ratio=0.2)
 
 
 #: The plug-and-play denoiser's recipe (``weights/denoiser_realistic.pt``, Part VII).
 DENOISER = dict(epochs=60, lr=2e-3, batch_size=16, chans=16, levels=2, patch=64, noise=(0.0, 0.15))
+#: The domain-randomised denoiser (``--family randomized``): twice the images, half the epochs, the
+#: same number of training steps; the images are drawn in memory (:mod:`mrilab.data.shapes`).
+DENOISER_RANDOMIZED = dict(epochs=30, n_images=800)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,14 +123,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="conjugate-gradient iterations of each data step")
     p.add_argument("--fixed-lattice", action="store_true",
                    help="train on the dataset's one regular mask (default: a random lattice offset per sample)")
+    p = sub.add_parser("unrolled-ssdu", help="the unrolled network from undersampled data only (SSDU; Part VII)")
+    _unrolled_arguments(p, UNROLLED_SSDU, "realistic", "weights/unrolled_ssdu.pt "
+                        "(--multicoil: weights/unrolled_multicoil_ssdu.pt)")
+    p.set_defaults(data=None)
+    p.add_argument("--multicoil", action="store_true",
+                   help="the multi-coil network on the multi-coil data (default data: the multicoil dataset)")
+    p.add_argument("--split-ratio", type=float, default=UNROLLED_SSDU["split_ratio"],
+                   help="share of each scan's measured columns held out for the loss (rho = |Lambda| / |Omega|)")
+    p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_SSDU["scales"],
+                   help="2: the denoiser's middle layers at half resolution (single coil)")
+    p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED_SSDU["dc"],
+                   help="the data step (single coil)")
+    p.add_argument("--cg-iterations", type=int, default=UNROLLED_MULTICOIL["cg_iterations"],
+                   help="conjugate-gradient iterations of each data step (multi-coil)")
     p = sub.add_parser("denoiser", help="train the plug-and-play denoiser (realistic images; Part VII)")
     _common_arguments(p, DENOISER, "realistic", "weights/denoiser_realistic.pt", "patches per step")
     p.add_argument("--chans", type=int, default=DENOISER["chans"], help="channels at full resolution")
     p.add_argument("--levels", type=int, default=DENOISER["levels"], help="down-sampling levels of the U-Net")
     p.add_argument("--patch", type=int, default=DENOISER["patch"], help="side of the training crops")
     p.add_argument("--noise-max", type=float, default=DENOISER["noise"][1], help="largest training noise level")
+    p.add_argument("--family", choices=["realistic", "randomized"], default="realistic",
+                   help="the training images: the realistic dataset's (default), or domain-randomised objects "
+                        f"drawn in memory ({DENOISER_RANDOMIZED['n_images']} images, "
+                        f"{DENOISER_RANDOMIZED['epochs']} epochs unless --epochs is given; no ellipse, no real image)")
     _run_arguments(p)
-    p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network")
+    p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network and chapter 22's "
+                                         "self-supervised ones")
     p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
     p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
     p.add_argument("--out-dir", default=None, help="folder (default: weights/ablations)")
@@ -157,6 +191,9 @@ def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: s
                         + ")")
     p.add_argument("--loss", choices=["l1", "ssim", "mixed"], default=r["loss"],
                    help="training loss on magnitudes (mixed: 0.84 (1 - SSIM) + 0.16 L1)")
+    p.add_argument("--unsampled-edge", type=int, default=0, metavar="N",
+                   help="remove the N outermost k-space columns at each edge from every training and test mask "
+                        "(a protocol that never samples them; chapter 22's blind spot)")
     _run_arguments(p)
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (under torchrun: cuda)")
     p.add_argument("--amp", action="store_true", help="mixed precision (float16 on CUDA, bfloat16 on CPU)")
@@ -236,9 +273,22 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     from ..models import Unrolled, UnrolledMulticoil
     from .unrolled import MulticoilBands, NoisyBands, distributed_context, fit_unrolled
 
-    multicoil = args.network == "unrolled-multicoil"
-    weight_set = "robust" if args.network == "unrolled-robust" else "multicoil" if multicoil else "realistic"
+    from .ssdu import KSpaceObjective, SelfSupervisedBands, without_edges
+
+    ssdu = args.network == "unrolled-ssdu"
+    multicoil = args.network == "unrolled-multicoil" or (ssdu and args.multicoil)
+    weight_set = ("self_supervised" if ssdu else "robust" if args.network == "unrolled-robust"
+                  else "multicoil" if multicoil else "realistic")
     args.out = args.out or str(weights_path("unrolled_multicoil" if multicoil else "unrolled", weight_set))
+    if ssdu:
+        args.data = args.data or DEFAULT_PATHS["multicoil" if multicoil else "realistic"]
+        if multicoil:  # the multi-coil recipe where the options were left at the single-coil one's
+            for key in ("batch_size", "lr", "epochs"):
+                if getattr(args, key) == UNROLLED_SSDU[key]:
+                    setattr(args, key, UNROLLED_MULTICOIL_SSDU[key])
+        if args.accelerations:
+            raise ValueError("--accelerations does not apply to SSDU: it trains on the stored measurements")
+        args.fixed_lattice = True
     accelerations = tuple(args.accelerations) if args.accelerations else None
     with distributed_context(args.device) as (rank, world):
         device = torch.device(args.device)
@@ -251,21 +301,34 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                 torch.cuda.set_device(device)
         start = time.perf_counter()
         train, n_fit = _seeded_training_split(args)  # the same initial weights in every process
+        if args.unsampled_edge:
+            if accelerations:
+                raise ValueError("--unsampled-edge applies to the dataset's masks; it cannot be combined with "
+                                 "--accelerations, which draws fresh masks")
+            train = without_edges(train, args.unsampled_edge)
         noise = (args.noise_min, args.noise_max)
         if multicoil:
             if train.maps is None:
                 raise ValueError(f"{args.data} has no coil axis; make the multi-coil dataset with "
                                  f"`python -m mrilab.data --preset multicoil`")
             maps = _estimated_maps(train)  # from the ACS, as at test time
-            train_set = MulticoilBands(train, maps, band=args.band, noise_range=noise, seed=args.seed,
-                                       indices=range(n_fit), lattice_offsets=not args.fixed_lattice,
-                                       accelerations=accelerations)
+            if ssdu:
+                train_set = SelfSupervisedBands(train, band=args.band, split_ratio=args.split_ratio, seed=args.seed,
+                                                indices=range(n_fit), maps=maps)
+            else:
+                train_set = MulticoilBands(train, maps, band=args.band, noise_range=noise, seed=args.seed,
+                                           indices=range(n_fit), lattice_offsets=not args.fixed_lattice,
+                                           accelerations=accelerations)
             model = UnrolledMulticoil(iterations=args.iterations, chans=args.chans, layers=args.layers,
                                       shared=not args.separate, cg_iterations=args.cg_iterations,
                                       init_weight=args.init_weight)
         else:
-            train_set = NoisyBands(train, band=args.band, noise_range=noise, seed=args.seed, indices=range(n_fit),
-                                   accelerations=accelerations)
+            if ssdu:
+                train_set = SelfSupervisedBands(train, band=args.band, split_ratio=args.split_ratio, seed=args.seed,
+                                                indices=range(n_fit))
+            else:
+                train_set = NoisyBands(train, band=args.band, noise_range=noise, seed=args.seed,
+                                       indices=range(n_fit), accelerations=accelerations)
             model = Unrolled(iterations=args.iterations, chans=args.chans, layers=args.layers, scales=args.scales,
                              shared=not args.separate, dc=args.dc, init_weight=args.init_weight)
         val = _subset(train, range(n_fit, len(train)))
@@ -275,13 +338,18 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         if main_rank:
             n_params = sum(p.numel() for p in model.parameters())
             step = f"CG data step ({args.cg_iterations} iterations)" if multicoil else f"{args.dc} data step"
+            what = (f"their stored measurements only, {args.split_ratio:g} of each scan's columns held out "
+                    f"for the loss" if ssdu else f"noise {args.noise_min}-{args.noise_max}")
             print(f"training {args.network} (K={args.iterations}, {'separate' if args.separate else 'shared'} "
                   f"denoisers, {step}): {n_params:,} parameters, {n_fit} training images in "
-                  f"bands of {args.band} rows, noise {args.noise_min}-{args.noise_max}, "
+                  f"bands of {args.band} rows, {what}, "
                   f"{'R %g-%g' % accelerations if accelerations else 'the dataset masks'}, {args.n_val} validation "
                   f"images, {args.epochs} epochs of batch {args.batch_size} on {world} process(es), {device}")
-        history = fit_unrolled(model, train_set, val if main_rank else None, epochs=args.epochs,
-                               batch_size=args.batch_size, lr=args.lr, loss=args.loss, seed=args.seed,
+        # SSDU: the k-space of the output on the held-out columns, and no validation against references
+        history = fit_unrolled(KSpaceObjective(model) if ssdu else model, train_set,
+                               val if main_rank and not ssdu else None, epochs=args.epochs,
+                               batch_size=args.batch_size, lr=args.lr, loss="kspace" if ssdu else args.loss,
+                               seed=args.seed,
                                device=device, amp=args.amp, rank=rank, world=world,
                                max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
         train_seconds = time.perf_counter() - start
@@ -289,15 +357,18 @@ def _run_unrolled(args: argparse.Namespace) -> int:
             return 0
         model.to("cpu")
         test = load_dataset(args.data, "test")
+        if args.unsampled_edge:
+            test = without_edges(test, args.unsampled_edge)
         t0 = time.perf_counter()
         test_maps = _estimated_maps(test) if multicoil else None
         pred = predict(model, test.kspace_undersampled, test.masks, maps=test_maps)
         infer = time.perf_counter() - t0
         metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
         info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
-                    band=args.band, noise_range=[args.noise_min, args.noise_max], loss=args.loss,
+                    band=args.band, noise_range=None if ssdu else [args.noise_min, args.noise_max],
+                    loss="kspace" if ssdu else args.loss, split_ratio=args.split_ratio if ssdu else None,
                     accelerations=list(accelerations) if accelerations else None,
-                    seed=args.seed, n_val=args.n_val, processes=world,
+                    unsampled_edge=args.unsampled_edge, seed=args.seed, n_val=args.n_val, processes=world,
                     lattice_offsets=bool(multicoil and not args.fixed_lattice), device=str(device), amp=args.amp,
                     train_seconds=round(train_seconds, 1),
                     dataset={k: test.attrs.get(k) for k in (*DEFAULTS, *MULTICOIL_DEFAULTS) if k in test.attrs},
@@ -325,17 +396,26 @@ def _seeded_training_split(args: argparse.Namespace):
 
 def _run_denoiser(args: argparse.Namespace) -> int:
     from ..models import NoiseLevelDenoiser
-    from ..pnp import pnp_hqs
+    from ..pnp import PNP_SCHEDULES, pnp_hqs
     from .denoiser import NoisyPatches, fit_denoiser
 
-    args.out = args.out or str(weights_path("denoiser", "realistic"))
+    args.out = args.out or str(weights_path("denoiser", args.family))
     start = time.perf_counter()
     train, n_fit = _seeded_training_split(args)
+    if args.family == "randomized":
+        from ..data import generate
+
+        if args.epochs == DENOISER["epochs"]:
+            args.epochs = DENOISER_RANDOMIZED["epochs"]
+        n = DENOISER_RANDOMIZED["n_images"] + args.n_val
+        train = generate(n_train=n, n_test=0, preset="realistic", family="randomized", seed=args.seed,
+                         size=train.images.shape[-1])["train"]
+        n_fit = n - args.n_val
     model = NoiseLevelDenoiser(chans=args.chans, levels=args.levels)
     data = NoisyPatches(train, patch=args.patch, noise_range=(0.0, args.noise_max), seed=args.seed,
                         indices=range(n_fit))
-    print(f"training the denoiser: {sum(p.numel() for p in model.parameters()):,} parameters, {n_fit} training "
-          f"images in {args.patch} x {args.patch} crops, noise 0-{args.noise_max}, {args.epochs} epochs of "
+    print(f"training the denoiser: {sum(p.numel() for p in model.parameters()):,} parameters, {n_fit} {args.family} "
+          f"training images in {args.patch} x {args.patch} crops, noise 0-{args.noise_max}, {args.epochs} epochs of "
           f"batch {args.batch_size}")
     history = fit_denoiser(model, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                            max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
@@ -350,9 +430,11 @@ def _run_denoiser(args: argparse.Namespace) -> int:
             out = model(clean + sigma * noise.to(clean.dtype), sigma).abs().numpy()
             val[f"val_psnr_sigma_{sigma:g}"] = float(evaluate(train.phantoms[n_fit:], out)["psnr"].mean())
     test = load_dataset(args.data, "test")
-    pred = pnp_hqs(test.kspace_undersampled, test.masks, model, noise_std=float(test.attrs.get("noise_std", 0.0)))
+    schedule = {k: v for k, v in PNP_SCHEDULES[args.family].items() if k != "cg_iterations"}
+    pred = pnp_hqs(test.kspace_undersampled, test.masks, model, noise_std=float(test.attrs.get("noise_std", 0.0)),
+                   **schedule)
     metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
-    info = dict(network="denoiser", epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+    info = dict(network="denoiser", family=args.family, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
                 patch=args.patch, noise_range=[0.0, args.noise_max], seed=args.seed, n_val=args.n_val,
                 train_seconds=round(train_seconds, 1), validation=val,
                 dataset={k: test.attrs.get(k) for k in DEFAULTS if k in test.attrs},
@@ -368,17 +450,19 @@ def _run_denoiser(args: argparse.Namespace) -> int:
 
 def _run_ablations(args: argparse.Namespace) -> int:
     from ..registry import ablation_path
-    from .unrolled import ABLATION_EPOCHS, ABLATIONS
+    from .unrolled import ABLATION_EPOCHS, ABLATIONS, SSDU_ABLATION_EPOCHS, SSDU_ABLATIONS
 
-    names = args.only or list(ABLATIONS)
-    unknown = sorted(set(names) - set(ABLATIONS))
+    known = {**{k: ("unrolled", v, ABLATION_EPOCHS) for k, v in ABLATIONS.items()},
+             **{k: ("unrolled-ssdu", v, SSDU_ABLATION_EPOCHS) for k, v in SSDU_ABLATIONS.items()}}
+    names = args.only or list(known)
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise ValueError(f"unknown ablation(s) {unknown}; known: {list(ABLATIONS)}")
+        raise ValueError(f"unknown ablation(s) {unknown}; known: {list(known)}")
     for name in names:
+        command, options, epochs = known[name]
         out = Path(args.out_dir) / f"unrolled_{name}.pt" if args.out_dir else ablation_path(name)
-        print(f"== ablation {name}: {' '.join(ABLATIONS[name]) or 'the main recipe'}, {ABLATION_EPOCHS} epochs")
-        code = main(["unrolled", "--data", args.data, "--out", str(out), "--epochs", str(ABLATION_EPOCHS),
-                     *ABLATIONS[name]])
+        print(f"== ablation {name}: {command} {' '.join(options) or '(the main recipe)'}, {epochs} epochs")
+        code = main([command, "--data", args.data, "--out", str(out), "--epochs", str(epochs), *options])
         if code:
             return code
     return 0

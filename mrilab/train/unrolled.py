@@ -42,6 +42,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from ..fourier import fft2c, ifft2c
 from ..metrics import evaluate
+from .ssdu import kspace_loss
 
 __all__ = ["NoisyBands", "MulticoilBands", "ssim_loss", "LOSSES", "fit_unrolled", "distributed_context"]
 
@@ -235,11 +236,12 @@ def mixed_loss(pred: torch.Tensor, target: torch.Tensor, alpha: float = 0.84) ->
     return alpha * ssim_loss(pred, target) + (1 - alpha) * F.l1_loss(pred, target)
 
 
-#: Training losses on magnitude images.
+#: Training losses on magnitude images, and SSDU's on held-out k-space (:mod:`mrilab.train.ssdu`).
 LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "l1": F.l1_loss,
     "ssim": ssim_loss,
     "mixed": mixed_loss,
+    "kspace": kspace_loss,
 }
 
 
@@ -289,7 +291,9 @@ def fit_unrolled(model: torch.nn.Module, train_set: NoisyBands, val=None, *, epo
     epochs, batch_size, lr : keyword-only
         ``batch_size`` is the global batch: each of ``world`` processes takes
         ``batch_size / world`` samples. Adam with a one-cycle schedule (peak ``lr``).
-    loss : {"l1", "ssim", "mixed"}, keyword-only
+    loss : {"l1", "ssim", "mixed", "kspace"}, keyword-only
+        ``"kspace"``: SSDU's loss, for a :class:`~mrilab.train.ssdu.KSpaceObjective` on
+        :class:`~mrilab.train.ssdu.SelfSupervisedBands`.
     amp : bool, keyword-only
         Mixed precision for the convolutions: float16 with a gradient scaler on CUDA,
         bfloat16 on a CPU. The FFTs and data steps stay in float32.
@@ -401,5 +405,18 @@ ABLATIONS: dict[str, list[str]] = {
     "noiseless": ["--noise-max", "0"],
     "seed1": ["--seed", "1"],
     "seed2": ["--seed", "2"],
+    "edge": ["--unsampled-edge", "16"],
 }
 ABLATION_EPOCHS = 20
+#: Chapter 22's self-supervised variants (``python -m mrilab.train unrolled-ssdu`` with these
+#: options, ``SSDU_ABLATION_EPOCHS`` each): the split-ratio sweep, and SSDU on masks that never
+#: sample the 16 outermost columns at each edge (beside ``edge`` above, the supervised network
+#: on the same masks).
+SSDU_ABLATIONS: dict[str, list[str]] = {
+    "ssdu_rho0.1": ["--split-ratio", "0.1"],
+    "ssdu_rho0.2": ["--split-ratio", "0.2"],
+    "ssdu_rho0.4": ["--split-ratio", "0.4"],
+    "ssdu_rho0.6": ["--split-ratio", "0.6"],
+    "ssdu_edge": ["--unsampled-edge", "16"],
+}
+SSDU_ABLATION_EPOCHS = 40
