@@ -450,10 +450,9 @@ def _run_denoiser(args: argparse.Namespace) -> int:
 
 def _run_ablations(args: argparse.Namespace) -> int:
     from ..registry import ablation_path
-    from .unrolled import ABLATION_EPOCHS, ABLATIONS, SSDU_ABLATION_EPOCHS, SSDU_ABLATIONS
+    from .unrolled import ABLATION_EPOCHS, ABLATIONS, SELF_SUPERVISION_ABLATIONS
 
-    known = {**{k: ("unrolled", v, ABLATION_EPOCHS) for k, v in ABLATIONS.items()},
-             **{k: ("unrolled-ssdu", v, SSDU_ABLATION_EPOCHS) for k, v in SSDU_ABLATIONS.items()}}
+    known = {**{k: ("unrolled", v, ABLATION_EPOCHS) for k, v in ABLATIONS.items()}, **SELF_SUPERVISION_ABLATIONS}
     names = args.only or list(known)
     unknown = sorted(set(names) - set(known))
     if unknown:

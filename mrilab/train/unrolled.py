@@ -405,18 +405,16 @@ ABLATIONS: dict[str, list[str]] = {
     "noiseless": ["--noise-max", "0"],
     "seed1": ["--seed", "1"],
     "seed2": ["--seed", "2"],
-    "edge": ["--unsampled-edge", "16"],
 }
 ABLATION_EPOCHS = 20
-#: Chapter 22's self-supervised variants (``python -m mrilab.train unrolled-ssdu`` with these
-#: options, ``SSDU_ABLATION_EPOCHS`` each): the split-ratio sweep, and SSDU on masks that never
-#: sample the 16 outermost columns at each edge (beside ``edge`` above, the supervised network
-#: on the same masks).
-SSDU_ABLATIONS: dict[str, list[str]] = {
-    "ssdu_rho0.1": ["--split-ratio", "0.1"],
-    "ssdu_rho0.2": ["--split-ratio", "0.2"],
-    "ssdu_rho0.4": ["--split-ratio", "0.4"],
-    "ssdu_rho0.6": ["--split-ratio", "0.6"],
-    "ssdu_edge": ["--unsampled-edge", "16"],
+#: Chapter 22's networks, ``name: (subcommand, options, epochs)`` of ``python -m mrilab.train``, into
+#: ``weights/ablations/unrolled_<name>.pt``: SSDU's split-ratio sweep, and SSDU and the supervised
+#: network on masks that never sample the 16 outermost columns at each edge (the blind spot).
+SELF_SUPERVISION_ABLATIONS: dict[str, tuple[str, list[str], int]] = {
+    "ssdu_rho0.1": ("unrolled-ssdu", ["--split-ratio", "0.1"], 40),
+    "ssdu_rho0.2": ("unrolled-ssdu", ["--split-ratio", "0.2"], 40),
+    "ssdu_rho0.4": ("unrolled-ssdu", ["--split-ratio", "0.4"], 40),
+    "ssdu_rho0.6": ("unrolled-ssdu", ["--split-ratio", "0.6"], 40),
+    "ssdu_edge": ("unrolled-ssdu", ["--unsampled-edge", "16"], 40),
+    "edge": ("unrolled", ["--unsampled-edge", "16"], ABLATION_EPOCHS),
 }
-SSDU_ABLATION_EPOCHS = 40
