@@ -289,6 +289,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         if args.accelerations:
             raise ValueError("--accelerations does not apply to SSDU: it trains on the stored measurements")
         args.fixed_lattice = True
+        args.loss = "kspace"  # the loss on the held-out columns (mrilab.train.ssdu)
     accelerations = tuple(args.accelerations) if args.accelerations else None
     with distributed_context(args.device) as (rank, world):
         device = torch.device(args.device)
@@ -348,7 +349,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         # SSDU: the k-space of the output on the held-out columns, and no validation against references
         history = fit_unrolled(KSpaceObjective(model) if ssdu else model, train_set,
                                val if main_rank and not ssdu else None, epochs=args.epochs,
-                               batch_size=args.batch_size, lr=args.lr, loss="kspace" if ssdu else args.loss,
+                               batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                                seed=args.seed,
                                device=device, amp=args.amp, rank=rank, world=world,
                                max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
@@ -366,7 +367,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         metrics = {f"test_{k}": float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
         info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
                     band=args.band, noise_range=None if ssdu else [args.noise_min, args.noise_max],
-                    loss="kspace" if ssdu else args.loss, split_ratio=args.split_ratio if ssdu else None,
+                    loss=args.loss, split_ratio=args.split_ratio if ssdu else None,
                     accelerations=list(accelerations) if accelerations else None,
                     unsampled_edge=args.unsampled_edge, seed=args.seed, n_val=args.n_val, processes=world,
                     lattice_offsets=bool(multicoil and not args.fixed_lattice), device=str(device), amp=args.amp,
