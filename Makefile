@@ -5,7 +5,7 @@
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, every set (about 115 minutes on 2 CPU cores)
+#   make weights retrain the shipped networks in weights/, every set (about 125 minutes on 2 CPU cores)
 #   make weights-ablations  retrain chapter 12's and 22's ablations in weights/ablations (about 45 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
@@ -24,6 +24,7 @@ DATA := data/mri_dataset.h5
 REALISTIC := data/mri_dataset_realistic.h5
 ANATOMY := data/mri_anatomy.h5
 MULTICOIL := data/mri_dataset_multicoil.h5
+RADIAL := data/mri_dataset_radial.h5
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
@@ -44,12 +45,13 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 install: $(STAMP)
 
 # the study's dataset (chapters 1-10), the realistic one and the real brain slices (Part IV),
-# the multi-coil one (Part V)
+# the multi-coil one (Part V), the radial one (Part VI)
 data: install
 	$(PY) -m mrilab.data --out $(DATA)
 	$(PY) -m mrilab.data --preset realistic --out $(REALISTIC)
 	$(PY) -m mrilab.data --preset anatomy --out $(ANATOMY)
 	$(PY) -m mrilab.data --preset multicoil --out $(MULTICOIL)
+	$(PY) -m mrilab.data --preset radial --out $(RADIAL)
 
 # the executed notebooks are cached in _build/.jupyter_cache; its key is a hash of the package,
 # the weights and the requirements, so an edit to mrilab re-executes every chapter
@@ -113,6 +115,7 @@ weights: data
 	$(PY) -m mrilab.train unrolled --data $(REALISTIC) --out weights/unrolled_realistic.pt
 	$(PY) -m mrilab.train unrolled-multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil.pt
 	$(PY) -m mrilab.train unrolled-robust --data $(REALISTIC) --out weights/unrolled_robust.pt
+	$(PY) -m mrilab.train unrolled-multicoil-robust --data $(MULTICOIL) --init weights/unrolled_multicoil.pt --out weights/unrolled_multicoil_robust.pt
 	$(PY) -m mrilab.train denoiser --data $(REALISTIC) --out weights/denoiser_realistic.pt
 	$(PY) -m mrilab.train denoiser --family randomized --data $(REALISTIC) --out weights/denoiser_randomized.pt
 	$(PY) -m mrilab.train unrolled-ssdu --data $(REALISTIC) --out weights/unrolled_ssdu.pt

@@ -14,8 +14,8 @@ parameters tuned for that acceleration and noise level (:func:`tuned_for_acceler
 Part VII). A parameter passed explicitly always wins.
 
 Networks take ``weights``: ``"seed"`` (the default, trained on the seed data),
-``"realistic"`` (trained on the realistic data, Part IV), ``"robust"`` (the unrolled network
-trained on mixed accelerations and noise, Part VII) or the path of a checkpoint. The unrolled
+``"realistic"`` (trained on the realistic data, Part IV), ``"robust"`` (the unrolled networks
+trained on mixed accelerations and noise, single- and multi-coil, Part VII) or the path of a checkpoint. The unrolled
 network's default is its realistic (R = 4) set.
 """
 
@@ -61,6 +61,8 @@ class Method:
     multicoil_fn: Callable[..., np.ndarray] | None = None
     #: Needs a particular sampling (partial Fourier), so comparisons leave it out unless named.
     special: bool = False
+    #: Takes non-Cartesian samples and a trajectory instead of k-space and a mask (Part VI).
+    noncartesian: bool = False
 
 
 _REGISTRY: dict[str, Method] = {}
@@ -68,27 +70,35 @@ _REGISTRY: dict[str, Method] = {}
 
 def register(name: str, fn: Callable[..., np.ndarray], *, defaults: dict[str, Any] | None = None,
              description: str = "", multicoil: bool = False,
-             multicoil_fn: Callable[..., np.ndarray] | None = None, special: bool = False) -> None:
+             multicoil_fn: Callable[..., np.ndarray] | None = None, special: bool = False,
+             noncartesian: bool = False) -> None:
     """Add a method: ``fn(kspace (N, H, W), mask (N, H, W), **params) -> images (N, H, W)``.
 
     A ``multicoil`` method gets ``fn(kspace (N, C, H, W), mask (N, H, W), maps, **params)``
     with ``maps`` ``(N or 1, C, H, W)`` or None (estimate them from the ACS). A single-coil
     method with a ``multicoil_fn`` takes both: multi-coil k-space goes to ``multicoil_fn``.
     A ``special`` method needs its own kind of mask (partial Fourier) and is left out of the
-    default lists of :func:`mrilab.compare` and the benchmarks.
+    default lists of :func:`mrilab.compare` and the benchmarks. A ``noncartesian`` method gets
+    ``fn(kdata (N, C, M), traj (M, 2), shape, maps (N, C, H, W) or None, **params)`` (``C = 1`` and no
+    maps for single-coil data) and is called as ``reconstruct(name, kdata, traj, shape=..., maps=...)``.
     """
-    _REGISTRY[name] = Method(name, fn, dict(defaults or {}), description, multicoil, multicoil_fn, special)
+    _REGISTRY[name] = Method(name, fn, dict(defaults or {}), description, multicoil, multicoil_fn, special,
+                             noncartesian)
 
 
 def _takes(entry: Method, multicoil: bool) -> bool:
     return entry.multicoil or entry.multicoil_fn is not None if multicoil else not entry.multicoil
 
 
-def methods(multicoil: bool | None = None, *, special: bool = True) -> dict[str, Method]:
+def methods(multicoil: bool | None = None, *, special: bool = True,
+            noncartesian: bool | None = False) -> dict[str, Method]:
     """The registered methods by name (a copy): those that take single- or multi-coil k-space if
-    asked, without the partial-Fourier ones if ``special=False``."""
+    asked, without the partial-Fourier ones if ``special=False``; the Cartesian ones by default, the
+    non-Cartesian ones (Part VI) with ``noncartesian=True``, all with ``noncartesian=None``. A
+    non-Cartesian method takes both single- and multi-coil data."""
     return {k: v for k, v in _REGISTRY.items()
-            if (multicoil is None or _takes(v, multicoil)) and (special or not v.special)}
+            if (noncartesian is None or v.noncartesian == noncartesian)
+            and (multicoil is None or v.noncartesian or _takes(v, multicoil)) and (special or not v.special)}
 
 
 def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any) -> np.ndarray:
@@ -103,9 +113,13 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
         registered).
     kspace_undersampled : complex ndarray, shape (H, W) or (N, H, W)
         Multi-coil methods (Part V: ``zero_filled_rss``, ``sense``, ``cg_sense``,
-        ``cg_sense_tv``, ``grappa``) take ``(C, H, W)`` or ``(N, C, H, W)``.
+        ``cg_sense_tv``, ``grappa``) take ``(C, H, W)`` or ``(N, C, H, W)``. The non-Cartesian
+        methods (Part VI: ``gridding``, ``cg_nufft``, ``tv_nufft``) take samples ``kdata``:
+        ``(M,)``, ``(N, M)``, ``(N, C, M)``, or ``(C, M)`` for one image with ``maps=``.
     mask : bool ndarray, shape (H, W) or (N, H, W)
-        One mask for all images (and coils) or one per image.
+        One mask for all images (and coils) or one per image. For the non-Cartesian methods the
+        trajectory ``traj`` instead, ``(..., M, 2)`` in cycles per pixel, the same for every image;
+        they need ``shape=(H, W)``.
     **params
         Override the method's defaults (``methods()[method].defaults``). Multi-coil
         methods also take ``maps=`` (``(C, H, W)`` or ``(N, C, H, W)``, or ``"espirit"`` or
@@ -126,6 +140,8 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
     if method not in _REGISTRY:
         raise ValueError(f"unknown method {method!r}; known methods: {sorted(_REGISTRY)}")
     entry = _REGISTRY[method]
+    if entry.noncartesian:
+        return _reconstruct_noncartesian(entry, kspace_undersampled, mask, params)
     if entry.multicoil:
         return _reconstruct_multicoil(entry, kspace_undersampled, mask, params)
     if entry.multicoil_fn is not None and np.ndim(kspace_undersampled) == 4:
@@ -260,7 +276,7 @@ WEIGHT_SETS = {
                   "unrolled": "unrolled_realistic.pt", "denoiser": "denoiser_realistic.pt"},
     "multicoil": {"unrolled_multicoil": "unrolled_multicoil.pt"},
     # Part VII: trained on every acceleration from 3 to 8 and noise from 0 to 0.03 at once
-    "robust": {"unrolled": "unrolled_robust.pt"},
+    "robust": {"unrolled": "unrolled_robust.pt", "unrolled_multicoil": "unrolled_multicoil_robust.pt"},
     # Part VII: trained on undersampled measurements only (SSDU), no reference image
     "self_supervised": {"unrolled": "unrolled_ssdu.pt", "unrolled_multicoil": "unrolled_multicoil_ssdu.pt"},
     # Part VII: a denoiser trained on domain-randomised objects (no ellipse, no real image)
@@ -321,6 +337,74 @@ register("cascade", _network("cascade", "Cascade"), defaults=dict(weights="seed"
          description="frozen k-space U-Net, inverse FFT, residual image-space U-Net (shipped weights)")
 register("unrolled", _network("unrolled", "Unrolled"), defaults=dict(weights="realistic"),
          description="MoDL-style unrolled network: a small CNN and a soft data step, K times (realistic weights)")
+
+
+# Part VI: non-Cartesian k-space. Each method gets (N, C, M) samples, one trajectory, the image shape and
+# maps (N, C, H, W) or None; with coils and no maps, the maps come from the centre of k-space.
+
+def _reconstruct_noncartesian(entry: Method, kdata: Any, traj: Any, params: dict[str, Any]) -> np.ndarray:
+    from .noncartesian.nufft import check_shape
+    from .noncartesian.trajectory import check_trajectory
+
+    if "shape" not in params:
+        raise ValueError(f"method {entry.name!r} reconstructs non-Cartesian samples and needs the image grid: pass "
+                         f"shape=(H, W), e.g. shape=(128, 128)")
+    shape = check_shape(params.pop("shape"))
+    maps = params.pop("maps", None)
+    unknown = set(params) - set(entry.defaults)
+    if unknown:
+        raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "
+                         f"{sorted(entry.defaults) + ['shape', 'maps']}")
+    t = check_trajectory(traj, "traj")
+    y = np.asarray(kdata)
+    if y.ndim < 1 or y.ndim > 3 or y.shape[-1] != len(t):
+        raise ValueError(f"kdata must have shape (M,), (N, M), (C, M) with maps, or (N, C, M), with M = {len(t)} "
+                         f"samples of the trajectory; got shape {y.shape}")
+    s = None if maps is None else np.asarray(maps)
+    if y.ndim == 2 and s is not None:  # one image of C coils
+        y = y[None]
+    single = y.ndim == 1 or (np.ndim(kdata) == 2 and s is not None)
+    y = y.reshape(1, 1, -1) if y.ndim == 1 else y[:, None] if y.ndim == 2 else y
+    if s is not None:
+        s = s[None] if s.ndim == 3 else s
+        if s.ndim != 4 or s.shape[1:] != (y.shape[1], *shape) or len(s) not in (1, len(y)):
+            raise ValueError(f"maps must have shape (C, H, W) or (N, C, H, W) with C = {y.shape[1]} coils of kdata "
+                             f"and (H, W) = {shape}, got {np.shape(maps)}")
+        s = np.broadcast_to(s, (len(y), *s.shape[1:]))
+    out = np.asarray(entry.fn(y.astype(np.complex64), t, shape, s, **{**entry.defaults, **params}),
+                     dtype=np.float32)
+    return out[0] if single else out
+
+
+def _noncartesian(solve):
+    """A single-image solver of :mod:`mrilab.noncartesian.recon` run image by image, magnitudes out."""
+    def run(y, t, shape, s, **params):
+        from .noncartesian import maps_from_center
+
+        out = []
+        for i in range(len(y)):
+            if y.shape[1] == 1 and s is None:
+                out.append(np.abs(solve(y[i, 0], t, shape, **params)))
+                continue
+            maps = maps_from_center(y[i], t, shape) if s is None else s[i]
+            out.append(np.abs(solve(y[i], t, shape, maps=maps, **params)))
+        return np.stack(out)
+    return run
+
+
+def _register_noncartesian():
+    from .noncartesian import CG_NUFFT_DEFAULTS, TV_NUFFT_DEFAULTS, cg_nufft, gridding, tv_nufft
+
+    register("gridding", _noncartesian(gridding), defaults=dict(weights="pipe"), noncartesian=True,
+             description="density-compensated adjoint NUFFT (weights: 'pipe', 'voronoi', 'ramp' or an array)")
+    register("cg_nufft", _noncartesian(cg_nufft), defaults=dict(CG_NUFFT_DEFAULTS, weights="pipe"), noncartesian=True,
+             description="CG on the normal equations with the Toeplitz normal operator, stopped early "
+                         "(CG-SENSE with coils); density_weighted=True: weighted least squares")
+    register("tv_nufft", _noncartesian(tv_nufft), defaults=dict(TV_NUFFT_DEFAULTS), noncartesian=True,
+             description="total variation by ADMM, the x-step by CG with the Toeplitz normal operator")
+
+
+_register_noncartesian()
 
 
 # Part V: many coils. Each method estimates the maps from the ACS of each image unless given maps=.

@@ -117,11 +117,16 @@ def test_registry_takes_the_acceleration(realistic):
 
 def test_robust_weight_set_and_its_training_command():
     assert weights_path("unrolled", "robust").name == "unrolled_robust.pt"
-    assert set(WEIGHT_SETS["robust"]) == {"unrolled"}
+    assert weights_path("unrolled_multicoil", "robust").name == "unrolled_multicoil_robust.pt"
+    assert set(WEIGHT_SETS["robust"]) == {"unrolled", "unrolled_multicoil"}
     from mrilab.train.__main__ import build_parser
 
     args = build_parser().parse_args(["unrolled-robust"])
+    assert list(args.accelerations) == [3.0, 8.0] and args.noise_max == 0.03 and args.init is None
+    # the multi-coil one starts from chapter 16's weights (a curriculum from R = 4 outwards)
+    args = build_parser().parse_args(["unrolled-multicoil-robust"])
     assert list(args.accelerations) == [3.0, 8.0] and args.noise_max == 0.03
+    assert args.init == "weights/unrolled_multicoil.pt" and args.epochs == 80 and not args.fixed_lattice
     args = build_parser().parse_args(["unrolled"])
     assert args.accelerations is None and args.noise_max == 0.02
     args = build_parser().parse_args(["unrolled-multicoil", "--accelerations", "4", "6"])
@@ -141,3 +146,23 @@ def test_sense_tv_takes_the_acceleration(multicoil):
     given = reconstruct("cg_sense_tv", y, m, maps=s, acceleration=6, lam=0.05)
     np.testing.assert_allclose(given[0], np.abs(cg_sense_tv(y[0], m[0], s[0], 0.05, n_iter=p["n_iter"],
                                                             tau=p["tau"])), atol=1e-5)
+
+
+def test_a_warm_start_needs_the_same_architecture(tmp_path):
+    """--init loads a checkpoint of the same network; another architecture is a clear error."""
+    import torch
+
+    from mrilab.models import UnrolledMulticoil
+    from mrilab.train import save_checkpoint
+    from mrilab.train.__main__ import _warm_start
+
+    start = UnrolledMulticoil(iterations=2, chans=4, layers=3)
+    with torch.no_grad():
+        for p in start.parameters():
+            p.add_(0.1)
+    path = save_checkpoint(start, tmp_path / "start.pt")
+    model = UnrolledMulticoil(iterations=2, chans=4, layers=3)
+    _warm_start(model, str(path))
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), start.state_dict().values()))
+    with pytest.raises(ValueError, match="another architecture"):
+        _warm_start(UnrolledMulticoil(iterations=3, chans=4, layers=3), str(path))

@@ -35,9 +35,13 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
     preset = dataset.get("preset", "seed")
     # scored on the data of its own set (the robust network and the randomized denoiser: on the realistic
     # data; the randomized denoiser was trained on randomized objects drawn in memory)
-    expected = {"robust": "realistic", "randomized": "realistic",
-                "self_supervised": "multicoil" if name == "unrolled_multicoil" else "realistic"}
+    coils = "multicoil" if name == "unrolled_multicoil" else "realistic"
+    expected = {"robust": coils, "randomized": "realistic", "self_supervised": coils}
     assert preset == expected.get(weight_set, weight_set)
+    if weight_set == "robust":  # mixed accelerations; the multi-coil one started from chapter 16's weights
+        assert model.info["accelerations"] == [3.0, 8.0]
+        if name == "unrolled_multicoil":
+            assert Path(model.info["init"]).name == "unrolled_multicoil.pt"
     if weight_set == "randomized":
         assert model.info["family"] == "randomized"
     if weight_set == "self_supervised":  # trained on the measurements alone, with the k-space loss

@@ -48,7 +48,7 @@ switching a factor on or off changes nothing else.
 
 Command line::
 
-    python -m mrilab.data [--preset seed|realistic|anatomy|multicoil] [--out FILE] [--n-train 500 --seed 0 ...]
+    python -m mrilab.data [--preset seed|realistic|anatomy|multicoil|radial|radial_multicoil] [--out FILE] [--n-train 500 --seed 0 ...]
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, 
 
 __all__ = ["make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
            "Split", "dataset_params", "brain_slices", "remeasure", "snr_db", "MissingDependencyError",
-           "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS", "MULTICOIL_DEFAULTS"]
+           "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS", "MULTICOIL_DEFAULTS",
+           "RADIAL_DEFAULTS", "RADIAL_KEYS", "NONCARTESIAN_PRESETS", "split_keys"]
 
 SPLITS = ("train", "test")
 KEYS = ("phantoms", "images", "kspace_full", "kspace_undersampled", "masks")
@@ -87,12 +88,25 @@ PRESETS: dict[str, dict[str, Any]] = {
     "realistic": dict(REALISTIC_FACTORS),
     "anatomy": dict(SEED_FACTORS, phase=REALISTIC_FACTORS["phase"], noise_std=REALISTIC_FACTORS["noise_std"]),
     "multicoil": dict(REALISTIC_FACTORS),
+    "radial": dict(REALISTIC_FACTORS),
+    "radial_multicoil": dict(REALISTIC_FACTORS),
 }
+#: The presets measured on radial spokes (Part VI): k-space samples on a golden-angle trajectory,
+#: taken from the fine grid of the realistic objects (no inverse crime), instead of masked columns.
+NONCARTESIAN_PRESETS = ("radial", "radial_multicoil")
+#: The trajectory of the radial presets: the first ``n_spokes`` spokes of the golden-angle sequence,
+#: ``n_samples`` per spoke (2 x 128: the scanner's two-fold readout oversampling). Any first ``n`` of
+#: them is a golden-angle acquisition of ``n`` spokes, so one dataset serves every smaller spoke count.
+RADIAL_DEFAULTS: dict[str, Any] = dict(n_spokes=96, n_samples=256)
+#: The arrays of a radial split: the references and their Cartesian k-space as in the other presets,
+#: ``kdata`` the noisy samples ``(N, M)`` (``(N, C, M)`` with coils) and the ``trajectory`` ``(S, P, 2)``.
+RADIAL_KEYS = ("phantoms", "images", "kspace_full", "kdata")
 #: The coil parameters of the multicoil preset (stored with the other parameters).
 MULTICOIL_DEFAULTS: dict[str, Any] = dict(n_coils=8, coil_correlation=0.0)
 #: Where ``python -m mrilab.data`` writes each preset by default.
 DEFAULT_PATHS = {"seed": "data/mri_dataset.h5", "realistic": "data/mri_dataset_realistic.h5",
-                 "anatomy": "data/mri_anatomy.h5", "multicoil": "data/mri_dataset_multicoil.h5"}
+                 "anatomy": "data/mri_anatomy.h5", "multicoil": "data/mri_dataset_multicoil.h5",
+                 "radial": "data/mri_dataset_radial.h5", "radial_multicoil": "data/mri_dataset_radial_multicoil.h5"}
 #: Default generation parameters of the seed preset (used by the Makefile, the chapters and
 #: the training command).
 DEFAULTS: dict[str, Any] = dict(n_train=500, n_test=20, size=128, acceleration=4.0,
@@ -120,17 +134,24 @@ class Split:
     attrs : dict
         The generation parameters stored in the file.
     maps : complex64 ndarray, shape (N, C, H, W), or None
-        The true coil sensitivity maps (multicoil preset only; ``kspace_full`` and
+        The true coil sensitivity maps (multicoil presets only; ``kspace_full`` and
         ``kspace_undersampled`` then have the coil axis too).
+    kdata : complex64 ndarray, shape (N, M) or (N, C, M), or None
+        The radial presets' measurement: noisy samples on ``trajectory`` (those presets have no
+        ``kspace_undersampled`` and no ``masks``: None).
+    trajectory : float64 ndarray, shape (S, P, 2), or None
+        The radial presets' spokes, in cycles per pixel (:mod:`mrilab.noncartesian.trajectory`).
     """
 
     phantoms: np.ndarray
     images: np.ndarray
     kspace_full: np.ndarray
-    kspace_undersampled: np.ndarray
-    masks: np.ndarray
+    kspace_undersampled: np.ndarray | None
+    masks: np.ndarray | None
     attrs: dict[str, Any] = field(default_factory=dict)
     maps: np.ndarray | None = None
+    kdata: np.ndarray | None = None
+    trajectory: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.phantoms)
@@ -141,6 +162,7 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
                    center_fraction: float = DEFAULTS["center_fraction"],
                    pattern: str | None = None, seed: int = DEFAULTS["seed"],
                    n_coils: int | None = None, coil_correlation: float | None = None,
+                   n_spokes: int | None = None, n_samples: int | None = None,
                    **factors: Any) -> dict[str, Any]:
     """Check and collect the generation parameters (the file's attributes).
 
@@ -148,14 +170,18 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
     preset, 100 and 20 for the multicoil one); ``pattern`` to ``"random"``
     (``"regular"`` for the multicoil preset); each factor defaults to the preset's value
     (:data:`PRESETS`). ``n_coils`` and ``coil_correlation`` belong to the multicoil preset
-    only (:data:`MULTICOIL_DEFAULTS`).
+    only (:data:`MULTICOIL_DEFAULTS`). The radial presets (:data:`NONCARTESIAN_PRESETS`) default to
+    300 and 20 (radial_multicoil: 100 and 20) and take ``n_spokes`` and ``n_samples``
+    (:data:`RADIAL_DEFAULTS`); ``acceleration``, ``center_fraction`` and ``pattern`` do not apply to
+    them and are stored as given.
     """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
     anatomy_preset = preset == "anatomy"
-    multicoil = preset == "multicoil"
+    multicoil = preset in ("multicoil", "radial_multicoil")
+    radial = preset in NONCARTESIAN_PRESETS
     n_slices = len(anatomy.SLICE_NAMES)
-    default_train = 0 if anatomy_preset else 100 if multicoil else DEFAULTS["n_train"]
+    default_train = 0 if anatomy_preset else 100 if multicoil else 300 if radial else DEFAULTS["n_train"]
     n_train = positive_int(default_train if n_train is None else n_train, "n_train", minimum=0)
     if pattern is None:
         pattern = "regular" if multicoil else DEFAULTS["pattern"]
@@ -167,8 +193,15 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
                                             else coil_correlation))
         noise_covariance(coils["n_coils"], 1.0, coils["coil_correlation"])  # checks both
     elif n_coils is not None or coil_correlation is not None:
-        raise ValueError(f"n_coils and coil_correlation belong to the multicoil preset, got preset {preset!r}; "
-                         f"pass preset='multicoil'")
+        raise ValueError(f"n_coils and coil_correlation belong to the multicoil presets, got preset {preset!r}; "
+                         f"pass preset='multicoil' or 'radial_multicoil'")
+    spokes = {}
+    if radial:
+        spokes = dict(n_spokes=positive_int(RADIAL_DEFAULTS["n_spokes"] if n_spokes is None else n_spokes, "n_spokes"),
+                      n_samples=positive_int(2 * size if n_samples is None else n_samples, "n_samples"))
+    elif n_spokes is not None or n_samples is not None:
+        raise ValueError(f"n_spokes and n_samples belong to the radial presets {NONCARTESIAN_PRESETS}, got preset "
+                         f"{preset!r}")
     n_test = positive_int((n_slices if anatomy_preset else DEFAULTS["n_test"]) if n_test is None else n_test,
                           "n_test", minimum=0)
     seed = positive_int(seed, "seed", minimum=0)
@@ -192,7 +225,7 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
     cartesian_mask((size, size), acceleration, center_fraction, pattern=pattern, rng=0)
     return dict(n_train=n_train, n_test=n_test, size=size, acceleration=float(acceleration),
                 center_fraction=float(center_fraction), pattern=str(pattern), seed=seed,
-                preset=preset, **values, **coils)
+                preset=preset, **values, **coils, **spokes)
 
 
 def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
@@ -210,6 +243,11 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     factor_rng = np.random.default_rng(factor_ss)
     factors = {k: p[k] for k in FACTORS if k != "noise_std"}
     n_coils = p.get("n_coils")
+    traj = None
+    if p.get("n_spokes"):
+        from ..noncartesian.trajectory import radial_trajectory
+        traj = radial_trajectory(p["n_spokes"], p["n_samples"]).reshape(-1, 2)
+        samples = np.empty((n, *((n_coils,) if n_coils else ()), len(traj)), dtype=np.complex64)
     coil_shape = (n_coils,) if n_coils else ()
     if n_coils:
         from ..multicoil.coils import ring_maps, coil_noise, noise_covariance
@@ -225,19 +263,23 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
             drawn = image_of(geometry, size * p["oversampling"])
         elif slices is None:
             ellipses = ellipses_of(geometry)
-        masks[i] = cartesian_mask(shape, p["acceleration"], p["center_fraction"],
-                                  pattern=p["pattern"], rng=geometry)
+        if traj is None:
+            masks[i] = cartesian_mask(shape, p["acceleration"], p["center_fraction"],
+                                      pattern=p["pattern"], rng=geometry)
         draws = realistic.draw_factors(factor_rng, size, 10)
         coils = None
         if n_coils:
             def coils(grid, r=rotations[i]):
                 return ring_maps(grid, n_coils, rotation=r)
         if image_of is not None:
-            kspace[i], refs[i] = realistic.acquire(drawn, draws, size, phase=p["phase"], coils=coils)
+            got = realistic.acquire(drawn, draws, size, phase=p["phase"], coils=coils, traj=traj)
         elif slices is None:
-            kspace[i], refs[i] = realistic.simulate(ellipses, draws, size, coils=coils, **factors)
+            got = realistic.simulate(ellipses, draws, size, coils=coils, traj=traj, **factors)
         else:
-            kspace[i], refs[i] = realistic.acquire(slices[i], draws, size, phase=p["phase"])
+            got = realistic.acquire(slices[i], draws, size, phase=p["phase"], traj=traj)
+        kspace[i], refs[i] = got[:2]
+        if traj is not None:
+            samples[i] = got[2]
     real = p["phase"] == 0
     phantoms = np.abs(refs).astype(np.float32)
     images = refs.astype(np.complex64)
@@ -248,6 +290,20 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     else:
         kspace_full = kspace.astype(np.complex64)
     measured = kspace_full
+    if traj is not None:  # the measurement: noisy samples on the spokes, no mask
+        out = dict(phantoms=phantoms, images=images, kspace_full=kspace_full, kspace_undersampled=None, masks=None,
+                   trajectory=traj.reshape(p["n_spokes"], p["n_samples"], 2))
+        noise_rng = np.random.default_rng(noise_ss)
+        if n_coils:
+            out["maps"] = maps
+            psi = noise_covariance(n_coils, p["noise_std"], p["coil_correlation"])
+            for i in range(n):
+                noise = coil_noise(noise_rng, (*samples.shape[1:], 1), psi)[..., 0]  # (C, M): coils on axis -3
+                samples[i] += noise.astype(np.complex64)
+        elif p["noise_std"] > 0:
+            samples += realistic.complex_noise(noise_rng, samples.shape, p["noise_std"]).astype(np.complex64)
+        out["kdata"] = samples
+        return out
     if n_coils:
         out = dict(phantoms=phantoms, images=images, kspace_full=kspace_full, masks=masks, maps=maps)
         psi = noise_covariance(n_coils, p["noise_std"], p["coil_correlation"])
@@ -283,8 +339,9 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
     n_train, n_test : int
         Number of samples in each split (default 500 and 20; for the anatomy
         preset 0 and 11).
-    preset : {"seed", "realistic", "anatomy", "multicoil"}, keyword-only
-        The data model (module docstring); ``"seed"`` is the study's.
+    preset : {"seed", "realistic", "anatomy", "multicoil", "radial", "radial_multicoil"}, keyword-only
+        The data model (module docstring); ``"seed"`` is the study's. The radial presets store
+        :data:`RADIAL_KEYS` and the ``trajectory`` instead of masks and masked k-space.
     size : int, keyword-only
         Image width and height.
     acceleration, center_fraction, pattern : keyword-only
@@ -294,7 +351,8 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
     **factors : keyword-only
         Override the preset's factors: ``phase``, ``oversampling``, ``gradient``,
         ``bias``, ``texture``, ``noise_std`` (:mod:`mrilab.data.realistic`); for the
-        multicoil preset also ``n_coils`` and ``coil_correlation``.
+        multicoil presets also ``n_coils`` and ``coil_correlation``; for the radial ones
+        ``n_spokes`` and ``n_samples``.
 
     Returns
     -------
@@ -318,11 +376,13 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
         f.attrs["mrilab_version"] = __version__
         for name, split in splits.items():
             group = f.create_group(name)
-            for key in KEYS + (("maps",) if split.maps is not None else ()):
+            for key in split_keys(preset) + (("maps",) if split.maps is not None else ()):
                 data = getattr(split, key)
                 # the coil arrays are large and, undersampled, mostly zeros: lzf compresses them fast
                 compress = "lzf" if data.ndim == 4 and len(data) else None
                 group.create_dataset(key, data=data, chunks=True if len(data) else None, compression=compress)
+            if split.trajectory is not None and "trajectory" not in f:
+                f.create_dataset("trajectory", data=split.trajectory)
             if preset == "anatomy" and name == "test":
                 group.attrs["names"] = list(anatomy.SLICE_NAMES[:params["n_test"]])
     return path
@@ -371,6 +431,11 @@ def generate(n_train: int | None = None, n_test: int | None = None, *, preset: s
             for split, ss in zip(SPLITS, seqs)}
 
 
+def split_keys(preset: str) -> tuple[str, ...]:
+    """The arrays a split of ``preset`` stores (:data:`KEYS`, or :data:`RADIAL_KEYS` for the radial presets)."""
+    return RADIAL_KEYS if preset in NONCARTESIAN_PRESETS else KEYS
+
+
 def _open(path: str | os.PathLike):
     import h5py
 
@@ -387,7 +452,7 @@ def _open(path: str | os.PathLike):
 
 def _stored_params(f) -> dict[str, Any]:
     out = {}
-    for k in (*DEFAULTS, *MULTICOIL_DEFAULTS):
+    for k in (*DEFAULTS, *MULTICOIL_DEFAULTS, *RADIAL_DEFAULTS):
         if k in f.attrs:
             v = f.attrs[k]
             out[k] = v.item() if hasattr(v, "item") else v
@@ -430,16 +495,20 @@ def load_dataset(path: str | os.PathLike, split: str, *,
             raise ValueError(f"{path} has no group '{split}/' (it has {sorted(f.keys())}); "
                              + _REGENERATE.format(path=path))
         group = f[split]
-        missing = [k for k in KEYS if k not in group]
+        attrs = _stored_params(f)
+        keys = split_keys(attrs.get("preset", "seed"))
+        missing = [k for k in keys if k not in group]
         if missing:
             raise ValueError(f"{path} group '{split}/' lacks {missing}; "
                              + _REGENERATE.format(path=path))
         sel = slice(None) if index is None else index
-        arrays = {k: group[k][sel] for k in KEYS + (("maps",) if "maps" in group else ())}
-        attrs = _stored_params(f)
+        arrays = {k: group[k][sel] for k in keys + (("maps",) if "maps" in group else ())}
+        trajectory = f["trajectory"][()] if "trajectory" in f else None
     if index is not None and np.ndim(index) == 0 and not isinstance(index, slice):
         arrays = {k: v[None] for k, v in arrays.items()}
-    return Split(**arrays, attrs=attrs)
+    if keys == RADIAL_KEYS:
+        arrays.update(kspace_undersampled=None, masks=None)
+    return Split(**arrays, attrs=attrs, trajectory=trajectory)
 
 
 def ensure_dataset(path: str | os.PathLike, **params: Any) -> Path:
@@ -461,7 +530,7 @@ def ensure_dataset(path: str | os.PathLike, **params: Any) -> Path:
     if path.is_file():
         try:
             with _open(path) as f:
-                keys = KEYS + (("maps",) if wanted["preset"] == "multicoil" else ())
+                keys = split_keys(wanted["preset"]) + (("maps",) if "n_coils" in wanted else ())
                 complete = all(s in f and all(k in f[s] for k in keys) for s in SPLITS)
                 if complete and _stored_params(f) == wanted:
                     return path
@@ -506,10 +575,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="seed",
                         help="seed: the study's phantoms; realistic: phase, finer grid, texture, noise; "
                              "anatomy: real brain slices (test only); multicoil: the realistic data seen by "
-                             "a ring of receive coils")
+                             "a ring of receive coils; radial, radial_multicoil: the realistic data (and coils) "
+                             "measured on golden-angle radial spokes")
     parser.add_argument("--out", default=None, help="output file (default: by preset, "
                         + ", ".join(f"{k}: {v}" for k, v in DEFAULT_PATHS.items()) + ")")
-    parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0, multicoil: 100)")
+    parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0, multicoil and radial_multicoil: 100, radial: 300)")
     parser.add_argument("--n-test", type=int, default=None, help="default 20 (anatomy: 11)")
     parser.add_argument("--size", type=int, default=DEFAULTS["size"])
     parser.add_argument("--acceleration", type=float, default=DEFAULTS["acceleration"])
@@ -519,6 +589,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-coils", type=int, default=None, help="multicoil preset: coils (default 8)")
     parser.add_argument("--coil-correlation", type=float, default=None,
                         help="multicoil preset: noise correlation of neighbouring coils (default 0)")
+    parser.add_argument("--n-spokes", type=int, default=None,
+                        help=f"radial presets: golden-angle spokes (default {RADIAL_DEFAULTS['n_spokes']})")
+    parser.add_argument("--n-samples", type=int, default=None, help="radial presets: samples per spoke (default 2 x size)")
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     for name in FACTORS:
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=None,
@@ -531,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     params = dict(n_train=args.n_train, n_test=args.n_test, preset=args.preset, size=args.size,
                   acceleration=args.acceleration, center_fraction=args.center_fraction,
                   pattern=args.pattern, seed=args.seed,
-                  **{k: getattr(args, k) for k in (*FACTORS, *MULTICOIL_DEFAULTS) if getattr(args, k) is not None})
+                  **{k: getattr(args, k) for k in (*FACTORS, *MULTICOIL_DEFAULTS, *RADIAL_DEFAULTS)
+                     if getattr(args, k) is not None})
     start = time.perf_counter()
     try:
         params = dataset_params(**params)
@@ -547,8 +621,11 @@ def main(argv: list[str] | None = None) -> int:
     state = "wrote" if made else "up to date:"
     factors = ", ".join(f"{k} {params[k]:g}" for k in FACTORS if params[k] != SEED_FACTORS[k])
     print(f"{state} {out} ({params['preset']}: {params['n_train']} train, {params['n_test']} test, "
-          f"{params['size']}x{params['size']}, R={params['acceleration']:g}, "
-          f"ACS {params['center_fraction']:.0%}, seed {params['seed']}"
+          f"{params['size']}x{params['size']}, "
+          + (f"{params['n_spokes']} golden-angle spokes of {params['n_samples']} samples"
+             if params['preset'] in NONCARTESIAN_PRESETS else
+             f"R={params['acceleration']:g}, ACS {params['center_fraction']:.0%}")
+          + f", seed {params['seed']}"
           f"{'; ' + factors if factors else ''}) in {time.perf_counter() - start:.1f} s")
     if params["noise_std"] > 0:
         test = load_dataset(out, "test")

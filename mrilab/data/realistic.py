@@ -180,7 +180,7 @@ def draw_factors(rng: np.random.Generator, size: int, n_ellipses: int) -> dict[s
 
 def simulate(ellipses: np.ndarray, draws: dict[str, np.ndarray], size: int, *, phase: float = 0.0,
              oversampling: int = 1, gradient: float = 0.0, bias: float = 0.0,
-             texture: float = 0.0, coils=None) -> tuple[np.ndarray, np.ndarray]:
+             texture: float = 0.0, coils=None, traj=None) -> tuple[np.ndarray, ...]:
     """Noise-free k-space and complex reference image of one phantom.
 
     Parameters
@@ -197,6 +197,10 @@ def simulate(ellipses: np.ndarray, draws: dict[str, np.ndarray], size: int, *, p
         ``coils(n)`` gives the coil sensitivity maps ``(C, n, n)`` on an ``n x n`` grid
         (:func:`mrilab.multicoil.ring_maps`): the k-space is then that of every coil,
         ``(C, size, size)``, each coil seeing the object on the fine grid weighted by its map.
+    traj : ndarray (..., M, 2), keyword-only
+        A non-Cartesian trajectory (cycles per pixel of the reconstruction grid): the noise-free
+        samples on it, taken from the fine grid (:func:`mrilab.noncartesian.sample_finer_grid`), are
+        returned third, ``(M,)`` or ``(C, M)``.
 
     Returns
     -------
@@ -220,11 +224,11 @@ def simulate(ellipses: np.ndarray, draws: dict[str, np.ndarray], size: int, *, p
         image = image * (1.0 + bias * smooth_field(draws["bias"], fine)).astype(np.float32)
     if texture > 0:
         image = image * (1.0 + np.float32(texture) * texture_field(draws["texture"], oversampling))
-    return acquire(image, draws, size, phase=phase, coils=coils)
+    return acquire(image, draws, size, phase=phase, coils=coils, traj=traj)
 
 
 def acquire(image: np.ndarray, draws: dict[str, np.ndarray], size: int, *,
-            phase: float = 0.0, coils=None) -> tuple[np.ndarray, np.ndarray]:
+            phase: float = 0.0, coils=None, traj=None) -> tuple[np.ndarray, ...]:
     """Phase, k-space on the reconstruction grid and the reference, for an image on any grid.
 
     ``image`` (real, shape (F, F) with ``F >= size``) gets the smooth phase of
@@ -232,7 +236,8 @@ def acquire(image: np.ndarray, draws: dict[str, np.ndarray], size: int, *,
     ``F > size`` (:func:`crop_kspace`). Returns ``(kspace, reference)`` as
     :func:`simulate` does, scaled so that the reference magnitude has maximum 1.
     With ``coils`` (a function of the grid size giving maps ``(C, F, F)``) the k-space is
-    that of each coil, ``(C, size, size)``; the reference is still the object alone.
+    that of each coil, ``(C, size, size)``; the reference is still the object alone. With ``traj``
+    the samples on that trajectory follow, from the same grid (:func:`simulate`).
     """
     fine = image.shape[-1]
     if phase > 0:
@@ -250,7 +255,12 @@ def acquire(image: np.ndarray, draws: dict[str, np.ndarray], size: int, *,
     if coils is not None:
         kspace = crop_kspace(fft2c(coils(fine) * image), size) if fine > size else fft2c(coils(fine) * image)
     scale = np.abs(reference).max()
-    return kspace / scale, reference / scale
+    if traj is None:
+        return kspace / scale, reference / scale
+    from ..noncartesian.nufft import sample_finer_grid
+
+    seen = image if coils is None else coils(fine) * image
+    return kspace / scale, reference / scale, sample_finer_grid(seen, traj, size) / scale
 
 
 def complex_noise(rng: np.random.Generator, shape: tuple[int, ...], noise_std: float) -> np.ndarray:

@@ -1,0 +1,40 @@
+"""Non-Cartesian k-space (Part VI, chapters 17 and 18): trajectories, the NUFFT, density compensation,
+the Toeplitz normal operator, and reconstruction from samples that do not lie on a grid.
+
+Conventions (:mod:`~mrilab.noncartesian.trajectory`): positions in cycles per pixel within
+``[-0.5, 0.5)``, ``(ky, kx)`` in the order of the image axes, leading axes flattened in C order into
+one sample axis ``M``; k-space data hold that axis last. :func:`nufft` has the sign, centring and
+orthonormal scaling of :func:`mrilab.fft2c`.
+
+Trajectories
+    :func:`radial_trajectory` (uniform or golden-angle spokes), :func:`spiral_trajectory`
+    (variable-density Archimedean), :func:`spoke_angles`, :func:`largest_angular_gap`,
+    :func:`radial_nyquist_spokes`
+The NUFFT
+    :func:`nufft`, :func:`nufft_adjoint` (FINUFFT), :func:`ndft` (exact, small problems),
+    :class:`KaiserBesselGridder` (gridding written out in numpy, for teaching),
+    :func:`sample_finer_grid` (data without the inverse crime)
+Density compensation
+    :func:`density_compensation` (``"ramp"``, ``"voronoi"``, ``"pipe"``), :func:`point_spread_function`
+Normal operator
+    :class:`ToeplitzNormal`, :func:`toeplitz_kernel`
+Reconstruction
+    :func:`gridding`, :func:`cg_nufft`, :func:`tv_nufft`, :func:`maps_from_center`; by name through
+    ``mrilab.reconstruct(name, kdata, traj, shape=(H, W), maps=None, **options)``
+"""
+
+from .density import DENSITY_METHODS, density_compensation, point_spread_function
+from .gridder import KaiserBesselGridder, kaiser_bessel, kaiser_bessel_beta, kaiser_bessel_transform
+from .nufft import NUFFT_EPS, ndft, ndft_matrix, nufft, nufft_adjoint, sample_finer_grid
+from .recon import CG_NUFFT_DEFAULTS, TV_NUFFT_DEFAULTS, cg_nufft, gridding, maps_from_center, tv_nufft
+from .toeplitz import ToeplitzNormal, toeplitz_kernel
+from .trajectory import (GOLDEN_ANGLE, check_trajectory, largest_angular_gap, radial_nyquist_spokes,
+                         radial_trajectory, spiral_trajectory, spoke_angles)
+
+__all__ = ["DENSITY_METHODS", "density_compensation", "point_spread_function",
+           "KaiserBesselGridder", "kaiser_bessel", "kaiser_bessel_beta", "kaiser_bessel_transform",
+           "NUFFT_EPS", "ndft", "ndft_matrix", "nufft", "nufft_adjoint", "sample_finer_grid",
+           "CG_NUFFT_DEFAULTS", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "tv_nufft",
+           "ToeplitzNormal", "toeplitz_kernel",
+           "GOLDEN_ANGLE", "check_trajectory", "largest_angular_gap", "radial_nyquist_spokes",
+           "radial_trajectory", "spiral_trajectory", "spoke_angles"]
