@@ -24,6 +24,10 @@ Data
 Networks (PyTorch, imported on first use)
     :mod:`mrilab.models`, :mod:`mrilab.train` (training loop, checkpoints,
     ``python -m mrilab.train``), :func:`load_model`, :mod:`mrilab.compare`
+Non-Cartesian k-space (Part VI)
+    :mod:`mrilab.noncartesian` (radial and spiral trajectories, the NUFFT, density compensation, the
+    Toeplitz normal operator, gridding, CG and TV reconstruction; ``reconstruct(name, kdata, traj,
+    shape=...)``)
 Many coils (Part V) and the scanner's file (Part VI)
     :mod:`mrilab.multicoil` (maps, SENSE, GRAPPA, CG-SENSE, prewhitening, ESPIRiT, coil
     compression), :mod:`mrilab.io` (ISMRMRD and fastMRI files), :func:`mrilab.recon.reconstruct_file`
@@ -69,7 +73,7 @@ def __getattr__(name: str):
         from .models.checkpoint import load_model
 
         return load_model
-    if name in ("models", "train", "io", "multicoil", "partial_fourier"):
+    if name in ("models", "train", "io", "multicoil", "partial_fourier", "noncartesian"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

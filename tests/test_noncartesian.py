@@ -331,3 +331,13 @@ def test_registry_shapes_and_errors(radial):
         reconstruct("gridding", test.kdata[:, :100], t, shape=(128, 128))
     with pytest.raises(ValueError, match="maps must have shape"):
         reconstruct("gridding", test.kdata[:, None], t, shape=(128, 128), maps=np.ones((2, 128, 128)))
+
+
+def test_tuned_tables_are_complete():
+    from mrilab.noncartesian import CG_NUFFT_DEFAULTS, TV_NUFFT_BY_SPOKES, TV_NUFFT_DEFAULTS
+
+    assert set(TV_NUFFT_BY_SPOKES) == {96, 64, 32}
+    for row in TV_NUFFT_BY_SPOKES.values():
+        assert set(row) == {"lam", "n_iter"} and row["lam"] > 0 and row["n_iter"] >= 1
+    assert {k: TV_NUFFT_DEFAULTS[k] for k in ("lam", "n_iter")} == TV_NUFFT_BY_SPOKES[32]
+    assert methods(noncartesian=True)["cg_nufft"].defaults["n_iter"] == CG_NUFFT_DEFAULTS["n_iter"]

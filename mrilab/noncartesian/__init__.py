@@ -26,7 +26,8 @@ Reconstruction
 from .density import DENSITY_METHODS, density_compensation, point_spread_function
 from .gridder import KaiserBesselGridder, kaiser_bessel, kaiser_bessel_beta, kaiser_bessel_transform
 from .nufft import NUFFT_EPS, ndft, ndft_matrix, nufft, nufft_adjoint, sample_finer_grid
-from .recon import CG_NUFFT_DEFAULTS, TV_NUFFT_DEFAULTS, cg_nufft, gridding, maps_from_center, tv_nufft
+from .recon import (CG_NUFFT_DEFAULTS, TV_NUFFT_BY_SPOKES, TV_NUFFT_DEFAULTS, cg_nufft, gridding,
+                    maps_from_center, tv_nufft)
 from .toeplitz import ToeplitzNormal, toeplitz_kernel
 from .trajectory import (GOLDEN_ANGLE, check_trajectory, largest_angular_gap, radial_nyquist_spokes,
                          radial_trajectory, spiral_trajectory, spoke_angles)
@@ -34,7 +35,7 @@ from .trajectory import (GOLDEN_ANGLE, check_trajectory, largest_angular_gap, ra
 __all__ = ["DENSITY_METHODS", "density_compensation", "point_spread_function",
            "KaiserBesselGridder", "kaiser_bessel", "kaiser_bessel_beta", "kaiser_bessel_transform",
            "NUFFT_EPS", "ndft", "ndft_matrix", "nufft", "nufft_adjoint", "sample_finer_grid",
-           "CG_NUFFT_DEFAULTS", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "tv_nufft",
+           "CG_NUFFT_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "tv_nufft",
            "ToeplitzNormal", "toeplitz_kernel",
            "GOLDEN_ANGLE", "check_trajectory", "largest_angular_gap", "radial_nyquist_spokes",
            "radial_trajectory", "spiral_trajectory", "spoke_angles"]
