@@ -25,6 +25,13 @@ def test_every_launch_link_agrees_with_config():
 
 
 @pytest.mark.parametrize("rel", launch.notebooks(ROOT), ids=str)
+def test_notebook_names_its_kernel(rel):
+    """Without a kernelspec JupyterLab asks the reader to pick a kernel and starts none."""
+    metadata = json.loads((ROOT / rel).read_text())["metadata"]
+    assert metadata.get("kernelspec", {}).get("name") == "python3", f"{rel}: add the python3 kernelspec"
+
+
+@pytest.mark.parametrize("rel", launch.notebooks(ROOT), ids=str)
 def test_set_up_cell_is_the_first_code_cell_and_is_skipped(rel):
     cells = json.loads((ROOT / rel).read_text())["cells"]
     first_code = next(c for c in cells if c["cell_type"] == "code")
