@@ -379,14 +379,22 @@ def _reconstruct_noncartesian(entry: Method, kdata: Any, traj: Any, params: dict
 def _noncartesian(solve):
     """A single-image solver of :mod:`mrilab.noncartesian.recon` run image by image, magnitudes out."""
     def run(y, t, shape, s, **params):
-        from .noncartesian import maps_from_center
+        from .noncartesian import density_compensation, maps_from_center
 
+        # density weights depend on the trajectory alone: compute them once for the whole stack (the maps
+        # from the centre always use Pipe-Menon's, the method's own weights whatever it was given)
+        named = params.get("weights") if isinstance(params.get("weights"), str) else None
+        if named is not None:
+            params["weights"] = density_compensation(t, shape, named)
+        centre_weights = None
+        if s is None and y.shape[1] > 1:
+            centre_weights = params["weights"] if named == "pipe" else density_compensation(t, shape, "pipe")
         out = []
         for i in range(len(y)):
             if y.shape[1] == 1 and s is None:
                 out.append(np.abs(solve(y[i, 0], t, shape, **params)))
                 continue
-            maps = maps_from_center(y[i], t, shape) if s is None else s[i]
+            maps = maps_from_center(y[i], t, shape, weights=centre_weights) if s is None else s[i]
             out.append(np.abs(solve(y[i], t, shape, maps=maps, **params)))
         return np.stack(out)
     return run
