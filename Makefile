@@ -25,6 +25,7 @@ REALISTIC := data/mri_dataset_realistic.h5
 ANATOMY := data/mri_anatomy.h5
 MULTICOIL := data/mri_dataset_multicoil.h5
 RADIAL := data/mri_dataset_radial.h5
+RADIAL_MULTICOIL := data/mri_dataset_radial_multicoil.h5
 export TQDM_DISABLE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
@@ -45,13 +46,14 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 install: $(STAMP)
 
 # the study's dataset (chapters 1-10), the realistic one and the real brain slices (Part IV),
-# the multi-coil one (Part V), the radial one (Part VI)
+# the multi-coil one (Part V), the radial ones, one coil and eight (Part VI)
 data: install
 	$(PY) -m mrilab.data --out $(DATA)
 	$(PY) -m mrilab.data --preset realistic --out $(REALISTIC)
 	$(PY) -m mrilab.data --preset anatomy --out $(ANATOMY)
 	$(PY) -m mrilab.data --preset multicoil --out $(MULTICOIL)
 	$(PY) -m mrilab.data --preset radial --out $(RADIAL)
+	$(PY) -m mrilab.data --preset radial_multicoil --out $(RADIAL_MULTICOIL)
 
 # the executed notebooks are cached in _build/.jupyter_cache; its key is a hash of the package,
 # the weights and the requirements, so an edit to mrilab re-executes every chapter
@@ -105,8 +107,8 @@ notebooks: data
 nbval: data
 	$(PY) -m pytest notebooks --nbval-lax --nbval-current-env
 
-# every weight set: trained on the seed data (chapters 8-10), on the realistic data (Part IV) and on
-# the multi-coil data (Part V)
+# every weight set: trained on the seed data (chapters 8-10), on the realistic data (Part IV), on
+# the multi-coil data (Part V), Part VII's, and on the radial data (Part VI)
 weights: data
 	$(PY) -m mrilab.train kspace-unet --data $(DATA) --out weights/kspace_unet.pt
 	$(PY) -m mrilab.train cascade --data $(DATA) --stage1 weights/kspace_unet.pt --out weights/cascade.pt
@@ -120,6 +122,8 @@ weights: data
 	$(PY) -m mrilab.train denoiser --family randomized --data $(REALISTIC) --out weights/denoiser_randomized.pt
 	$(PY) -m mrilab.train unrolled-ssdu --data $(REALISTIC) --out weights/unrolled_ssdu.pt
 	$(PY) -m mrilab.train unrolled-ssdu --multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil_ssdu.pt
+	$(PY) -m mrilab.train unrolled-nufft --data $(RADIAL) --out weights/unrolled_nufft.pt
+	$(PY) -m mrilab.train unrolled-nufft --multicoil --data $(RADIAL_MULTICOIL) --init weights/unrolled_nufft.pt --out weights/unrolled_nufft_multicoil.pt
 
 # chapter 12's ablations of the unrolled network (and chapter 13's ensemble) and chapter 22's
 # self-supervised ones, each on a short budget

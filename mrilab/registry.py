@@ -281,6 +281,9 @@ WEIGHT_SETS = {
     "self_supervised": {"unrolled": "unrolled_ssdu.pt", "unrolled_multicoil": "unrolled_multicoil_ssdu.pt"},
     # Part VII: a denoiser trained on domain-randomised objects (no ellipse, no real image)
     "randomized": {"denoiser": "denoiser_randomized.pt"},
+    # Part VI: the unrolled network on radial spokes, one coil and eight
+    "radial": {"unrolled_nufft": "unrolled_nufft.pt"},
+    "radial_multicoil": {"unrolled_nufft": "unrolled_nufft_multicoil.pt"},
 }
 
 
@@ -412,7 +415,30 @@ def _register_noncartesian():
              description="total variation by ADMM, the x-step by CG with the Toeplitz normal operator")
 
 
+
+
+def _unrolled_nufft(y, t, shape, s, weights):
+    """The non-Cartesian unrolled network on a stack (N, C, M); C = 1 without maps is one coil."""
+    from .train.nufft import predict_nufft
+
+    one = y.shape[1] == 1 and s is None
+    path = weights_path("unrolled_nufft", weights or ("radial" if one else "radial_multicoil"))
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train unrolled-nufft"
+                                f"{'' if one else ' --multicoil'}` (or `make weights`)")
+    model = _cached_model(str(path), path.stat().st_mtime, "UnrolledNUFFT")
+    trained = (model.info.get("dataset") or {}).get("size")
+    if trained and tuple(shape) != (trained, trained):
+        raise ValueError(f"the unrolled_nufft network in {path} was trained on {trained} x {trained} images, got "
+                         f"shape={tuple(shape)}; reconstruct on a {trained} x {trained} grid or train a network at "
+                         f"this size")
+    return predict_nufft(model, y[:, 0] if one else y, t, shape, maps=s)
+
+
 _register_noncartesian()
+register("unrolled_nufft", _unrolled_nufft, defaults=dict(weights=None), noncartesian=True,
+         description="MoDL on a trajectory: a small CNN and a density-weighted CG data step with the Toeplitz "
+                     "operator, K times (shipped weights; one coil or, with coils, the multi-coil ones)")
 
 
 # Part V: many coils. Each method estimates the maps from the ACS of each image unless given maps=.

@@ -14,9 +14,10 @@ SOURCE = Path(__file__).resolve().parents[1] / "assignments" / "source"
 SOURCES = sorted(SOURCE.glob("*.ipynb"))
 
 
-def test_there_are_four_assignments():
+def test_there_are_five_assignments():
     assert [p.name for p in SOURCES] == ["assignment1_kspace.ipynb", "assignment2_classical.ipynb",
-                                         "assignment3_deep_learning.ipynb", "assignment4_parallel_imaging.ipynb"]
+                                         "assignment3_deep_learning.ipynb", "assignment4_parallel_imaging.ipynb",
+                                         "assignment5_noncartesian.ipynb"]
 
 
 def test_release_replaces_solutions_and_removes_hidden_tests():

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 CLASSES = {"kspace_unet": "KSpaceUNet", "cascade": "Cascade", "unrolled": "Unrolled",
-           "unrolled_multicoil": "UnrolledMulticoil", "denoiser": "NoiseLevelDenoiser"}
+           "unrolled_multicoil": "UnrolledMulticoil", "denoiser": "NoiseLevelDenoiser", "unrolled_nufft": "UnrolledNUFFT"}
 SHIPPED = [(weight_set, name) for weight_set in sorted(WEIGHT_SETS) for name in sorted(WEIGHT_SETS[weight_set])]
 _SPLITS = {}
 
@@ -48,7 +48,14 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
         assert model.info["loss"] == "kspace" and 0 < model.info["split_ratio"] < 1
     assert dataset["seed"] == mrilab.data.DEFAULTS["seed"]
     test = _test_split(preset)
-    if name == "denoiser":  # its test metrics are plug-and-play's with the registry's schedule
+    if name == "unrolled_nufft":  # scored on the first spokes of the radial test split, fewest first
+        n = min(model.info["spokes"])
+        traj = test.trajectory[:n]
+        pred = mrilab.reconstruct(name, test.kdata[..., :n * traj.shape[1]], traj, shape=test.phantoms.shape[1:],
+                                  weights=weight_set)
+        if weight_set == "radial_multicoil":  # started from the single-coil network
+            assert Path(model.info["init"]).name == "unrolled_nufft.pt"
+    elif name == "denoiser":  # its test metrics are plug-and-play's with the registry's schedule
         pred = mrilab.reconstruct("pnp", test.kspace_undersampled, test.masks, weights=weight_set,
                                   noise_std=float(test.attrs["noise_std"]))
     else:

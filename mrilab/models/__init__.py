@@ -11,11 +11,14 @@
   (MoDL; Part IV);
 * :class:`UnrolledMulticoil`: the same with the multi-coil forward model and a
   conjugate-gradient data step (Part V);
+* :class:`UnrolledNUFFT`: the same on non-Cartesian k-space, its data step the density-weighted
+  Toeplitz normal operator (Part VI);
 * :class:`NoiseLevelDenoiser`: a Gaussian denoiser that takes the noise level as an input, the
   prior of plug-and-play reconstruction (:mod:`mrilab.pnp`, Part VII).
 
 Every model has ``reconstruct(kspace, mask) -> magnitude image`` (the multi-coil one
-``reconstruct(kspace, mask, maps)``) and a ``config``
+``reconstruct(kspace, mask, maps)``, the non-Cartesian one ``reconstruct(rhs, kernel, maps=None)``)
+and a ``config``
 dict that rebuilds it (see :func:`mrilab.load_model`).
 """
 
@@ -25,11 +28,12 @@ from .kspace_unet import KSpaceUNet
 from .unet import UNet
 from .unrolled import Denoiser, Unrolled
 from .unrolled_multicoil import UnrolledMulticoil
+from .unrolled_nufft import UnrolledNUFFT
 from .denoiser import NoiseLevelDenoiser
 
-__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "UnrolledMulticoil", "Denoiser",
+__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "UnrolledMulticoil", "UnrolledNUFFT", "Denoiser",
            "NoiseLevelDenoiser", "MODELS"]
 
 #: The model classes a checkpoint can name.
 MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet, Unrolled,
-                                         UnrolledMulticoil, NoiseLevelDenoiser)}
+                                         UnrolledMulticoil, UnrolledNUFFT, NoiseLevelDenoiser)}

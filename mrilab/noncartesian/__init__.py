@@ -17,7 +17,8 @@ The NUFFT
 Density compensation
     :func:`density_compensation` (``"ramp"``, ``"voronoi"``, ``"pipe"``), :func:`point_spread_function`
 Normal operator
-    :class:`ToeplitzNormal`, :func:`toeplitz_kernel`
+    :class:`ToeplitzNormal`, :func:`toeplitz_kernel`, :func:`normal_equations` (the inputs of
+    :class:`mrilab.models.UnrolledNUFFT`)
 Reconstruction
     :func:`gridding`, :func:`cg_nufft`, :func:`tv_nufft`, :func:`maps_from_center`; by name through
     ``mrilab.reconstruct(name, kdata, traj, shape=(H, W), maps=None, **options)``
@@ -26,16 +27,16 @@ Reconstruction
 from .density import DENSITY_METHODS, density_compensation, point_spread_function
 from .gridder import KaiserBesselGridder, kaiser_bessel, kaiser_bessel_beta, kaiser_bessel_transform
 from .nufft import NUFFT_EPS, ndft, ndft_matrix, nufft, nufft_adjoint, sample_finer_grid
-from .recon import (CG_NUFFT_DEFAULTS, TV_NUFFT_BY_SPOKES, TV_NUFFT_DEFAULTS, cg_nufft, gridding,
-                    maps_from_center, tv_nufft)
-from .toeplitz import ToeplitzNormal, toeplitz_kernel
+from .recon import (CG_NUFFT_DEFAULTS, CG_NUFFT_MULTICOIL_DEFAULTS, TV_NUFFT_BY_SPOKES, TV_NUFFT_DEFAULTS,
+                    TV_NUFFT_MULTICOIL_BY_SPOKES, cg_nufft, gridding, maps_from_center, tv_nufft)
+from .toeplitz import ToeplitzNormal, normal_equations, toeplitz_kernel
 from .trajectory import (GOLDEN_ANGLE, check_trajectory, largest_angular_gap, radial_nyquist_spokes,
                          radial_trajectory, spiral_trajectory, spoke_angles)
 
 __all__ = ["DENSITY_METHODS", "density_compensation", "point_spread_function",
            "KaiserBesselGridder", "kaiser_bessel", "kaiser_bessel_beta", "kaiser_bessel_transform",
            "NUFFT_EPS", "ndft", "ndft_matrix", "nufft", "nufft_adjoint", "sample_finer_grid",
-           "CG_NUFFT_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "tv_nufft",
-           "ToeplitzNormal", "toeplitz_kernel",
+           "CG_NUFFT_DEFAULTS", "CG_NUFFT_MULTICOIL_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_MULTICOIL_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "tv_nufft",
+           "ToeplitzNormal", "normal_equations", "toeplitz_kernel",
            "GOLDEN_ANGLE", "check_trajectory", "largest_angular_gap", "radial_nyquist_spokes",
            "radial_trajectory", "spiral_trajectory", "spoke_angles"]

@@ -22,7 +22,7 @@ import scipy.fft
 from .nufft import NUFFT_EPS, check_shape, nufft_adjoint
 from .trajectory import check_trajectory
 
-__all__ = ["toeplitz_kernel", "ToeplitzNormal"]
+__all__ = ["toeplitz_kernel", "ToeplitzNormal", "normal_equations"]
 
 
 def toeplitz_kernel(traj: Any, shape: Any, weights: Any = None, *, eps: float = NUFFT_EPS) -> np.ndarray:
@@ -81,3 +81,44 @@ class ToeplitzNormal:
             return self.convolve(x)
         coils = self.maps * x[..., None, :, :]
         return np.sum(np.conj(self.maps) * self.convolve(coils), axis=-3)
+
+
+def normal_equations(kdata: Any, traj: Any, shape: Any, weights: Any = None, *, maps: Any = None,
+                     eps: float = NUFFT_EPS) -> tuple[np.ndarray, np.ndarray]:
+    """The two inputs of a Toeplitz-based solver: ``E^H W y`` for every image, and the kernel of ``E^H W E``.
+
+    Parameters
+    ----------
+    kdata : complex ndarray, shape (..., M) or, with ``maps``, (..., C, M)
+        Samples of one or more images on one trajectory.
+    traj, shape
+        The trajectory ``(..., M, 2)`` and the image grid ``(H, W)``.
+    weights : ndarray (M,), optional
+        ``W``: the sample weights (density compensation); none by default.
+    maps : complex ndarray, shape (..., C, H, W), optional
+        Coil maps, broadcast against ``kdata``'s leading axes: ``E^H W y = sum_c conj(S_c) A^H (w y_c)``.
+
+    Returns
+    -------
+    rhs : complex64 ndarray, shape (..., H, W)
+    kernel_fft : complex64 ndarray, shape (2H, 2W)
+        :func:`toeplitz_kernel` of the same weights (one for every coil and image: they share the
+        trajectory).
+    """
+    h, w = check_shape(shape)
+    t = check_trajectory(traj)
+    y = np.asarray(kdata)
+    if y.shape[-1] != len(t):
+        raise ValueError(f"kdata must hold the M = {len(t)} samples of the trajectory on its last axis, got shape "
+                         f"{y.shape}")
+    wt = None if weights is None else np.asarray(weights, dtype=float).ravel()
+    if wt is not None and wt.shape != (len(t),):
+        raise ValueError(f"weights must have one value per sample ({len(t)}), got shape {np.shape(weights)}")
+    images = nufft_adjoint(y if wt is None else y * wt, t, (h, w), eps=eps)
+    if maps is not None:
+        s = np.asarray(maps)
+        if s.shape[-3:] != (y.shape[-2], h, w):
+            raise ValueError(f"maps must have shape (..., C, H, W) = (..., {y.shape[-2]}, {h}, {w}) for kdata of shape "
+                             f"{y.shape}, got {s.shape}")
+        images = np.sum(np.conj(s) * images, axis=-3)
+    return images.astype(np.complex64), toeplitz_kernel(t, (h, w), wt, eps=eps)

@@ -11,6 +11,8 @@
     python -m mrilab.train unrolled-multicoil-robust          # weights/unrolled_multicoil_robust.pt
     python -m mrilab.train unrolled-ssdu                      # weights/unrolled_ssdu.pt (Part VII)
     python -m mrilab.train unrolled-ssdu --multicoil          # weights/unrolled_multicoil_ssdu.pt
+    python -m mrilab.train unrolled-nufft                     # weights/unrolled_nufft.pt (Part VI, radial)
+    python -m mrilab.train unrolled-nufft --multicoil         # weights/unrolled_nufft_multicoil.pt
     python -m mrilab.train denoiser                           # weights/denoiser_realistic.pt (Part VII)
     python -m mrilab.train denoiser --family randomized       # weights/denoiser_randomized.pt (Part VII)
 
@@ -81,6 +83,21 @@ UNROLLED_MULTICOIL_ROBUST = dict(UNROLLED_MULTICOIL, noise=(0.0, 0.03), accelera
 UNROLLED_SSDU = dict(UNROLLED, loss="kspace", split_ratio=0.2)
 UNROLLED_MULTICOIL_SSDU = dict(UNROLLED_MULTICOIL, loss="kspace", split_ratio=0.2)
 
+#: The non-Cartesian unrolled network (``weights/unrolled_nufft.pt``, Part VI): chapter 12's architecture
+#: with the density-weighted Toeplitz data step (:class:`mrilab.models.UnrolledNUFFT`), whole images of
+#: the radial preset, each sample a random window of 32, 48, 64 or 96 consecutive golden-angle spokes with
+#: fresh noise of 0..0.02 on top of the stored measurement's; the denoiser starts from chapter 12's
+#: (``init_denoiser``), which has learned the realistic images' texture and noise on Cartesian data.
+UNROLLED_NUFFT = dict(epochs=30, lr=2e-3, batch_size=8, iterations=5, chans=16, layers=5, cg_iterations=6,
+                      init_weight=10.0, spokes=(32, 48, 64, 96), noise=(0.0, 0.02), loss="mixed",
+                      init_denoiser="weights/unrolled_realistic.pt")
+#: Its eight-coil version (``--multicoil``, ``weights/unrolled_nufft_multicoil.pt``): the radial_multicoil
+#: data, maps from the centre of each window's k-space, started from the single-coil network's weights
+#: (``init``: the denoiser and the data weights) and trained for fewer epochs at a lower peak rate, the
+#: warm start that Part VII's robust multi-coil network needed.
+UNROLLED_NUFFT_MULTICOIL = dict(UNROLLED_NUFFT, epochs=12, lr=1e-3, init="weights/unrolled_nufft.pt",
+                                init_denoiser=None)
+
 
 #: The plug-and-play denoiser's recipe (``weights/denoiser_realistic.pt``, Part VII).
 DENOISER = dict(epochs=60, lr=2e-3, batch_size=16, chans=16, levels=2, patch=64, noise=(0.0, 0.15))
@@ -150,6 +167,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the data step (single coil)")
     p.add_argument("--cg-iterations", type=int, default=UNROLLED_MULTICOIL["cg_iterations"],
                    help="conjugate-gradient iterations of each data step (multi-coil)")
+    p = sub.add_parser("unrolled-nufft", help="the unrolled network on radial k-space (Toeplitz data step; Part VI)")
+    r = UNROLLED_NUFFT
+    _common_arguments(p, r, "radial", "weights/unrolled_nufft.pt (--multicoil: weights/unrolled_nufft_multicoil.pt)",
+                      "images per step")
+    p.set_defaults(data=None)
+    p.add_argument("--multicoil", action="store_true", help="coils: the radial_multicoil data, maps from the centre")
+    p.add_argument("--iterations", type=int, default=r["iterations"], help="K, the unrolled iterations")
+    p.add_argument("--chans", type=int, default=r["chans"], help="channels of the denoiser")
+    p.add_argument("--layers", type=int, default=r["layers"], help="convolutions of the denoiser")
+    p.add_argument("--cg-iterations", type=int, default=r["cg_iterations"],
+                   help="conjugate-gradient iterations of each data step")
+    p.add_argument("--init-weight", type=float, default=r["init_weight"], help="initial lambda of each data step")
+    p.add_argument("--spokes", type=int, nargs="+", default=list(r["spokes"]),
+                   help="spoke counts drawn per training sample")
+    p.add_argument("--first-spokes", action="store_true",
+                   help="always the first spokes (default: a random window of consecutive spokes)")
+    p.add_argument("--noise-min", type=float, default=r["noise"][0], help="fresh noise added to the stored samples")
+    p.add_argument("--noise-max", type=float, default=r["noise"][1])
+    p.add_argument("--loss", choices=["l1", "ssim", "mixed"], default=r["loss"])
+    p.add_argument("--init-denoiser", default=None, metavar="CHECKPOINT",
+                   help=f"start the denoiser from this unrolled network's ('none': from the seeded initialisation; "
+                        f"default {r['init_denoiser']}, with --multicoil none)")
+    p.add_argument("--init", default=None, metavar="CHECKPOINT",
+                   help=f"start the whole network from this UnrolledNUFFT checkpoint ('none': do not; default "
+                        f"none, with --multicoil {UNROLLED_NUFFT_MULTICOIL['init']})")
+    _run_arguments(p)
     p = sub.add_parser("denoiser", help="train the plug-and-play denoiser (realistic images; Part VII)")
     _common_arguments(p, DENOISER, "realistic", "weights/denoiser_realistic.pt", "patches per step")
     p.add_argument("--chans", type=int, default=DENOISER["chans"], help="channels at full resolution")
@@ -226,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.network == "unrolled-nufft":
+        return _run_unrolled_nufft(args)
     if args.network.startswith("unrolled"):
         return _run_unrolled(args)
     if args.network == "ablations":
@@ -399,6 +444,72 @@ def _run_unrolled(args: argparse.Namespace) -> int:
               f"{infer:.2f} s for {len(test)} images")
         print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "
               f"({train_seconds / 60:.1f} min)")
+    return 0
+
+
+def _run_unrolled_nufft(args: argparse.Namespace) -> int:
+    from ..models import UnrolledNUFFT
+    from .nufft import RadialSamples, predict_nufft
+    from .unrolled import fit_unrolled
+
+    preset = "radial_multicoil" if args.multicoil else "radial"
+    recipe = UNROLLED_NUFFT_MULTICOIL if args.multicoil else UNROLLED_NUFFT
+    for key in ("epochs", "lr"):  # the multi-coil recipe where the options were left at the single-coil one's
+        if getattr(args, key) == UNROLLED_NUFFT[key]:
+            setattr(args, key, recipe[key])
+    args.init = recipe.get("init") if args.init is None else None if args.init == "none" else args.init
+    args.init_denoiser = (recipe["init_denoiser"] if args.init_denoiser is None else None
+                          if args.init_denoiser == "none" else args.init_denoiser)
+    args.data = args.data or DEFAULT_PATHS[preset]
+    args.out = args.out or str(weights_path("unrolled_nufft", preset))
+    start = time.perf_counter()
+    train, n_fit = _seeded_training_split(args)
+    if train.kdata is None:
+        raise ValueError(f"{args.data} holds no radial samples; make it with `python -m mrilab.data --preset {preset}`")
+    if (train.kdata.ndim == 3) != args.multicoil:
+        raise ValueError(f"{args.data} is {'multi' if train.kdata.ndim == 3 else 'single'}-coil data; "
+                         f"{'drop' if train.kdata.ndim == 2 else 'add'} --multicoil, or pass the other dataset")
+    data = RadialSamples(train, spokes=args.spokes, noise_range=(args.noise_min, args.noise_max),
+                         windows=not args.first_spokes, seed=args.seed, indices=range(n_fit))
+    model = UnrolledNUFFT(iterations=args.iterations, chans=args.chans, layers=args.layers,
+                          cg_iterations=args.cg_iterations, init_weight=args.init_weight)
+    if args.init:
+        _warm_start(model, args.init)
+    if args.init_denoiser:
+        source = load_model(args.init_denoiser)
+        model.denoisers[0].load_state_dict(source.denoisers[0].state_dict())
+    print(f"training unrolled-nufft (K={args.iterations}, CG data step of {args.cg_iterations} iterations, density "
+          f"weighted): {sum(p.numel() for p in model.parameters()):,} parameters, {n_fit} {preset} training images, "
+          f"{'the first' if args.first_spokes else 'windows of'} {args.spokes} spokes, fresh noise "
+          f"{args.noise_min}-{args.noise_max}, {args.epochs} epochs of batch {args.batch_size}"
+          + (f", denoiser from {args.init_denoiser}" if args.init_denoiser else "")
+          + (f", started from {args.init}" if args.init else ""))
+    history = fit_unrolled(model, data, None, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                           loss=args.loss, seed=args.seed,
+                           max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
+    train_seconds = time.perf_counter() - start
+    test = load_dataset(args.data, "test")
+    metrics, per = {}, test.trajectory.shape[1]
+    for n in sorted(set(args.spokes)):  # the first n spokes of the test split
+        t0 = time.perf_counter()
+        pred = predict_nufft(model, test.kdata[..., :n * per], test.trajectory[:n], test.phantoms.shape[-2:])
+        infer = time.perf_counter() - t0
+        scores = {k: float(v.mean()) for k, v in evaluate(test.phantoms, pred).items()}
+        metrics.update({f"test_{k}_{n}": v for k, v in scores.items()})
+        print(f"test, first {n} spokes ({len(test)} images, noise {test.attrs.get('noise_std')}): PSNR "
+              f"{scores['psnr']:.2f} dB, SSIM {scores['ssim']:.4f}; inference {infer:.2f} s")
+    low = min(args.spokes)
+    metrics.update({f"test_{k}": metrics[f"test_{k}_{low}"] for k in ("psnr", "ssim", "rmse")})
+    info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+                spokes=list(args.spokes), windows=not args.first_spokes, noise_range=[args.noise_min, args.noise_max],
+                loss=args.loss, init_denoiser=args.init_denoiser, init=args.init, seed=args.seed, n_val=args.n_val,
+                train_seconds=round(train_seconds, 1),
+                dataset={k: test.attrs.get(k) for k in (*DEFAULTS, *MULTICOIL_DEFAULTS, "n_spokes", "n_samples")
+                         if k in test.attrs},
+                history={k: [float(x) for x in v] for k, v in history.items()})
+    path = save_checkpoint(model, args.out, metrics=metrics, info=info)
+    print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "
+          f"({train_seconds / 60:.1f} min)")
     return 0
 
 
