@@ -256,8 +256,35 @@ def test_radial_preset_has_no_inverse_crime_and_round_trips(radial, tmp_path):
     back = load_dataset(path, "test")
     again = generate(1, 1, preset="radial", n_spokes=8, n_samples=64, size=32)["test"]
     assert np.array_equal(back.kdata, again.kdata) and np.array_equal(back.trajectory, again.trajectory)
-    with pytest.raises(ValueError, match="radial presets"):
+    with pytest.raises(ValueError, match="non-Cartesian presets"):
         generate(1, 1, preset="realistic", n_spokes=8)
+
+
+def test_spiral_preset_samples_its_interleaves_and_round_trips(tmp_path):
+    from mrilab.data import SPIRAL_DEFAULTS
+
+    split = generate(0, 2, preset="spiral", seed=3)["test"]
+    n = SPIRAL_DEFAULTS["n_interleaves"]
+    assert split.trajectory.shape == (n, 1600, 2) and split.kdata.shape == (2, n * 1600)
+    assert np.array_equal(split.trajectory, spiral_trajectory(n, 1600, n_turns=SPIRAL_DEFAULTS["n_turns"]))
+    # the design samples the Nyquist spacing between turns, and finer along the curve
+    assert SPIRAL_DEFAULTS["n_turns"] * n >= SPIRAL_DEFAULTS["alpha"] * 0.5 * 128
+    assert np.linalg.norm(np.diff(split.trajectory[0], axis=0), axis=1).max() < 1 / 128
+    # every other interleave is a spiral of half as many: the image degrades as interleaves are dropped
+    t, y = split.trajectory, split.kdata.reshape(2, n, -1)
+    psnr = [reconstruct("gridding", y[:, ::k].reshape(2, -1), t[::k].reshape(-1, 2), shape=(128, 128))
+            for k in (1, 4)]
+    assert np.all(mrilab.psnr(split.phantoms, psnr[0]) > mrilab.psnr(split.phantoms, psnr[1]) + 3)
+    path = make_dataset(tmp_path / "spiral.h5", 1, 1, preset="spiral", size=32, n_interleaves=4, n_turns=4,
+                        n_samples=300, alpha=1.5)
+    back = load_dataset(path, "test")
+    assert back.attrs["n_interleaves"] == 4 and back.attrs["alpha"] == 1.5 and back.trajectory.shape == (4, 300, 2)
+    with pytest.raises(ValueError, match="pass n_interleaves"):
+        generate(1, 1, preset="spiral", n_spokes=8)
+    with pytest.raises(ValueError, match="belong to the spiral preset"):
+        generate(1, 1, preset="radial", n_interleaves=8)
+    with pytest.raises(ValueError, match="alpha must be positive"):
+        generate(1, 1, preset="spiral", alpha=0)
 
 
 def test_cg_on_a_full_grid_is_the_inverse_fft():

@@ -48,7 +48,7 @@ switching a factor on or off changes nothing else.
 
 Command line::
 
-    python -m mrilab.data [--preset seed|realistic|anatomy|multicoil|radial|radial_multicoil] [--out FILE] [--n-train 500 --seed 0 ...]
+    python -m mrilab.data [--preset seed|realistic|anatomy|multicoil|radial|radial_multicoil|spiral] [--out FILE] [--n-train 500 --seed 0 ...]
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, 
 __all__ = ["make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
            "Split", "dataset_params", "brain_slices", "remeasure", "snr_db", "MissingDependencyError",
            "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS", "MULTICOIL_DEFAULTS",
-           "RADIAL_DEFAULTS", "RADIAL_KEYS", "NONCARTESIAN_PRESETS", "split_keys"]
+           "RADIAL_DEFAULTS", "RADIAL_KEYS", "SPIRAL_DEFAULTS", "NONCARTESIAN_PRESETS", "split_keys"]
 
 SPLITS = ("train", "test")
 KEYS = ("phantoms", "images", "kspace_full", "kspace_undersampled", "masks")
@@ -90,14 +90,24 @@ PRESETS: dict[str, dict[str, Any]] = {
     "multicoil": dict(REALISTIC_FACTORS),
     "radial": dict(REALISTIC_FACTORS),
     "radial_multicoil": dict(REALISTIC_FACTORS),
+    "spiral": dict(REALISTIC_FACTORS),
 }
 #: The presets measured on radial spokes (Part VI): k-space samples on a golden-angle trajectory,
 #: taken from the fine grid of the realistic objects (no inverse crime), instead of masked columns.
-NONCARTESIAN_PRESETS = ("radial", "radial_multicoil")
+NONCARTESIAN_PRESETS = ("radial", "radial_multicoil", "spiral")
 #: The trajectory of the radial presets: the first ``n_spokes`` spokes of the golden-angle sequence,
 #: ``n_samples`` per spoke (2 x 128: the scanner's two-fold readout oversampling). Any first ``n`` of
 #: them is a golden-angle acquisition of ``n`` spokes, so one dataset serves every smaller spoke count.
 RADIAL_DEFAULTS: dict[str, Any] = dict(n_spokes=96, n_samples=256)
+#: The trajectory of the spiral preset (:func:`mrilab.noncartesian.spiral_trajectory`): 16 Archimedean
+#: interleaves of 4 turns each, so that the turns of all 16 lie the Nyquist spacing 1/128 apart
+#: (``n_turns n_interleaves = alpha k_max N = 64``), with 1600 samples per interleave (about 0.004 cycles per
+#: pixel apart along the curve, under half the Nyquist spacing). Interleave ``j`` is rotated by
+#: ``2 pi j / 16``, so every ``k``-th interleave (``trajectory[::k]``) is a uniform spiral of ``16 / k``
+#: interleaves, undersampled ``k`` times between its turns. ``n_samples`` is shared with the radial presets
+#: (default 1600 here).
+SPIRAL_DEFAULTS: dict[str, Any] = dict(n_interleaves=16, n_turns=4.0, alpha=1.0)
+SPIRAL_SAMPLES = 1600
 #: The arrays of a radial split: the references and their Cartesian k-space as in the other presets,
 #: ``kdata`` the noisy samples ``(N, M)`` (``(N, C, M)`` with coils) and the ``trajectory`` ``(S, P, 2)``.
 RADIAL_KEYS = ("phantoms", "images", "kspace_full", "kdata")
@@ -106,7 +116,8 @@ MULTICOIL_DEFAULTS: dict[str, Any] = dict(n_coils=8, coil_correlation=0.0)
 #: Where ``python -m mrilab.data`` writes each preset by default.
 DEFAULT_PATHS = {"seed": "data/mri_dataset.h5", "realistic": "data/mri_dataset_realistic.h5",
                  "anatomy": "data/mri_anatomy.h5", "multicoil": "data/mri_dataset_multicoil.h5",
-                 "radial": "data/mri_dataset_radial.h5", "radial_multicoil": "data/mri_dataset_radial_multicoil.h5"}
+                 "radial": "data/mri_dataset_radial.h5", "radial_multicoil": "data/mri_dataset_radial_multicoil.h5",
+                 "spiral": "data/mri_dataset_spiral.h5"}
 #: Default generation parameters of the seed preset (used by the Makefile, the chapters and
 #: the training command).
 DEFAULTS: dict[str, Any] = dict(n_train=500, n_test=20, size=128, acceleration=4.0,
@@ -163,6 +174,7 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
                    pattern: str | None = None, seed: int = DEFAULTS["seed"],
                    n_coils: int | None = None, coil_correlation: float | None = None,
                    n_spokes: int | None = None, n_samples: int | None = None,
+                   n_interleaves: int | None = None, n_turns: float | None = None, alpha: float | None = None,
                    **factors: Any) -> dict[str, Any]:
     """Check and collect the generation parameters (the file's attributes).
 
@@ -172,8 +184,9 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
     (:data:`PRESETS`). ``n_coils`` and ``coil_correlation`` belong to the multicoil preset
     only (:data:`MULTICOIL_DEFAULTS`). The radial presets (:data:`NONCARTESIAN_PRESETS`) default to
     300 and 20 (radial_multicoil: 100 and 20) and take ``n_spokes`` and ``n_samples``
-    (:data:`RADIAL_DEFAULTS`); ``acceleration``, ``center_fraction`` and ``pattern`` do not apply to
-    them and are stored as given.
+    (:data:`RADIAL_DEFAULTS`); the spiral preset defaults to 300 and 20 and takes ``n_interleaves``,
+    ``n_turns``, ``alpha`` (:data:`SPIRAL_DEFAULTS`) and ``n_samples`` (default 1600). ``acceleration``,
+    ``center_fraction`` and ``pattern`` do not apply to the non-Cartesian presets and are stored as given.
     """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
@@ -196,12 +209,25 @@ def dataset_params(n_train: int | None = None, n_test: int | None = None, *, pre
         raise ValueError(f"n_coils and coil_correlation belong to the multicoil presets, got preset {preset!r}; "
                          f"pass preset='multicoil' or 'radial_multicoil'")
     spokes = {}
-    if radial:
+    spiral = preset == "spiral"
+    if radial and not spiral:
         spokes = dict(n_spokes=positive_int(RADIAL_DEFAULTS["n_spokes"] if n_spokes is None else n_spokes, "n_spokes"),
                       n_samples=positive_int(2 * size if n_samples is None else n_samples, "n_samples"))
+    elif spiral:
+        if n_spokes is not None:
+            raise ValueError("the spiral preset has interleaves, not spokes: pass n_interleaves instead of n_spokes")
+        from ..noncartesian.trajectory import spiral_trajectory
+        spokes = dict(n_interleaves=positive_int(SPIRAL_DEFAULTS["n_interleaves"] if n_interleaves is None
+                                                 else n_interleaves, "n_interleaves"),
+                      n_turns=float(SPIRAL_DEFAULTS["n_turns"] if n_turns is None else n_turns),
+                      alpha=float(SPIRAL_DEFAULTS["alpha"] if alpha is None else alpha),
+                      n_samples=positive_int(SPIRAL_SAMPLES if n_samples is None else n_samples, "n_samples"))
+        spiral_trajectory(1, 2, n_turns=spokes["n_turns"], alpha=spokes["alpha"])  # checks n_turns and alpha
     elif n_spokes is not None or n_samples is not None:
-        raise ValueError(f"n_spokes and n_samples belong to the radial presets {NONCARTESIAN_PRESETS}, got preset "
-                         f"{preset!r}")
+        raise ValueError(f"n_spokes and n_samples belong to the non-Cartesian presets {NONCARTESIAN_PRESETS}, got "
+                         f"preset {preset!r}")
+    if not spiral and (n_interleaves is not None or n_turns is not None or alpha is not None):
+        raise ValueError(f"n_interleaves, n_turns and alpha belong to the spiral preset, got preset {preset!r}")
     n_test = positive_int((n_slices if anatomy_preset else DEFAULTS["n_test"]) if n_test is None else n_test,
                           "n_test", minimum=0)
     seed = positive_int(seed, "seed", minimum=0)
@@ -244,9 +270,12 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     factors = {k: p[k] for k in FACTORS if k != "noise_std"}
     n_coils = p.get("n_coils")
     traj = None
-    if p.get("n_spokes"):
-        from ..noncartesian.trajectory import radial_trajectory
-        traj = radial_trajectory(p["n_spokes"], p["n_samples"]).reshape(-1, 2)
+    if p.get("n_spokes") or p.get("n_interleaves"):
+        from ..noncartesian.trajectory import radial_trajectory, spiral_trajectory
+        traj = (radial_trajectory(p["n_spokes"], p["n_samples"]) if p.get("n_spokes") else
+                spiral_trajectory(p["n_interleaves"], p["n_samples"], n_turns=p["n_turns"], alpha=p["alpha"]))
+        traj_shape = traj.shape
+        traj = traj.reshape(-1, 2)
         samples = np.empty((n, *((n_coils,) if n_coils else ()), len(traj)), dtype=np.complex64)
     coil_shape = (n_coils,) if n_coils else ()
     if n_coils:
@@ -292,7 +321,7 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any],
     measured = kspace_full
     if traj is not None:  # the measurement: noisy samples on the spokes, no mask
         out = dict(phantoms=phantoms, images=images, kspace_full=kspace_full, kspace_undersampled=None, masks=None,
-                   trajectory=traj.reshape(p["n_spokes"], p["n_samples"], 2))
+                   trajectory=traj.reshape(traj_shape))
         noise_rng = np.random.default_rng(noise_ss)
         if n_coils:
             out["maps"] = maps
@@ -339,7 +368,7 @@ def make_dataset(path: str | os.PathLike, n_train: int | None = None, n_test: in
     n_train, n_test : int
         Number of samples in each split (default 500 and 20; for the anatomy
         preset 0 and 11).
-    preset : {"seed", "realistic", "anatomy", "multicoil", "radial", "radial_multicoil"}, keyword-only
+    preset : {"seed", "realistic", "anatomy", "multicoil", "radial", "radial_multicoil", "spiral"}, keyword-only
         The data model (module docstring); ``"seed"`` is the study's. The radial presets store
         :data:`RADIAL_KEYS` and the ``trajectory`` instead of masks and masked k-space.
     size : int, keyword-only
@@ -452,7 +481,7 @@ def _open(path: str | os.PathLike):
 
 def _stored_params(f) -> dict[str, Any]:
     out = {}
-    for k in (*DEFAULTS, *MULTICOIL_DEFAULTS, *RADIAL_DEFAULTS):
+    for k in (*DEFAULTS, *MULTICOIL_DEFAULTS, *RADIAL_DEFAULTS, *SPIRAL_DEFAULTS):
         if k in f.attrs:
             v = f.attrs[k]
             out[k] = v.item() if hasattr(v, "item") else v
@@ -575,11 +604,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="seed",
                         help="seed: the study's phantoms; realistic: phase, finer grid, texture, noise; "
                              "anatomy: real brain slices (test only); multicoil: the realistic data seen by "
-                             "a ring of receive coils; radial, radial_multicoil: the realistic data (and coils) "
-                             "measured on golden-angle radial spokes")
+                             "a ring of receive coils; radial, radial_multicoil, spiral: the realistic data (and coils) "
+                             "measured on golden-angle radial spokes (spiral: on spiral interleaves)")
     parser.add_argument("--out", default=None, help="output file (default: by preset, "
                         + ", ".join(f"{k}: {v}" for k, v in DEFAULT_PATHS.items()) + ")")
-    parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0, multicoil and radial_multicoil: 100, radial: 300)")
+    parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0, multicoil and radial_multicoil: 100, radial and spiral: 300)")
     parser.add_argument("--n-test", type=int, default=None, help="default 20 (anatomy: 11)")
     parser.add_argument("--size", type=int, default=DEFAULTS["size"])
     parser.add_argument("--acceleration", type=float, default=DEFAULTS["acceleration"])
@@ -591,7 +620,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="multicoil preset: noise correlation of neighbouring coils (default 0)")
     parser.add_argument("--n-spokes", type=int, default=None,
                         help=f"radial presets: golden-angle spokes (default {RADIAL_DEFAULTS['n_spokes']})")
-    parser.add_argument("--n-samples", type=int, default=None, help="radial presets: samples per spoke (default 2 x size)")
+    parser.add_argument("--n-samples", type=int, default=None,
+                        help="radial presets: samples per spoke (default 2 x size); spiral: per interleave (default 1600)")
+    parser.add_argument("--n-interleaves", type=int, default=None,
+                        help=f"spiral preset: interleaves (default {SPIRAL_DEFAULTS['n_interleaves']})")
+    parser.add_argument("--n-turns", type=float, default=None,
+                        help=f"spiral preset: turns per interleave (default {SPIRAL_DEFAULTS['n_turns']:g})")
+    parser.add_argument("--alpha", type=float, default=None,
+                        help="spiral preset: 1 Archimedean, > 1 variable density (default 1)")
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     for name in FACTORS:
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=None,
@@ -604,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
     params = dict(n_train=args.n_train, n_test=args.n_test, preset=args.preset, size=args.size,
                   acceleration=args.acceleration, center_fraction=args.center_fraction,
                   pattern=args.pattern, seed=args.seed,
-                  **{k: getattr(args, k) for k in (*FACTORS, *MULTICOIL_DEFAULTS, *RADIAL_DEFAULTS)
+                  **{k: getattr(args, k) for k in (*FACTORS, *MULTICOIL_DEFAULTS, *RADIAL_DEFAULTS, *SPIRAL_DEFAULTS)
                      if getattr(args, k) is not None})
     start = time.perf_counter()
     try:
@@ -622,7 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     factors = ", ".join(f"{k} {params[k]:g}" for k in FACTORS if params[k] != SEED_FACTORS[k])
     print(f"{state} {out} ({params['preset']}: {params['n_train']} train, {params['n_test']} test, "
           f"{params['size']}x{params['size']}, "
-          + (f"{params['n_spokes']} golden-angle spokes of {params['n_samples']} samples"
+          + (f"{params['n_interleaves']} spiral interleaves of {params['n_samples']} samples, {params['n_turns']:g} turns"
+             if params['preset'] == "spiral" else
+             f"{params['n_spokes']} golden-angle spokes of {params['n_samples']} samples"
              if params['preset'] in NONCARTESIAN_PRESETS else
              f"R={params['acceleration']:g}, ACS {params['center_fraction']:.0%}")
           + f", seed {params['seed']}"
