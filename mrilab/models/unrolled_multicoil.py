@@ -59,20 +59,10 @@ def conjugate_gradient(normal, b: torch.Tensor, x: torch.Tensor, n_iter: int) ->
     return x
 
 
-class UnrolledMulticoil(nn.Module):
-    """MoDL with coils: ``K`` times (denoiser, data step by ``cg_iterations`` of CG).
-
-    Parameters
-    ----------
-    iterations, chans, layers, shared : keyword-only
-        As for :class:`~mrilab.models.Unrolled`.
-    cg_iterations : int, keyword-only
-        Conjugate-gradient iterations of each data step.
-    init_weight : float, keyword-only
-        Initial ``lambda_k`` (the weight of the measurements against the denoiser's image).
-
-    ``forward(kspace (N, C, H, W), mask (N, H, W), maps (N, C, H, W))`` returns magnitudes on the
-    training scale; :meth:`reconstruct` normalises each image by the maximum of ``|E^H y|``.
+class CGUnrolled(nn.Module):
+    """The parameters shared by the unrolled networks whose data step is solved by CG: ``K`` denoisers
+    (or one, shared) and one learned data weight ``lambda_k`` per iteration (stored as its logarithm).
+    :class:`UnrolledMulticoil` and :class:`~mrilab.models.UnrolledNUFFT` differ in their normal operator.
     """
 
     def __init__(self, *, iterations: int = 5, chans: int = 16, layers: int = 5, shared: bool = True,
@@ -92,6 +82,27 @@ class UnrolledMulticoil(nn.Module):
     @property
     def iterations(self) -> int:
         return self.config["iterations"]
+
+    def dc_weights(self) -> list[float]:
+        """The learned ``lambda_k``."""
+        return self.log_weights.detach().exp().tolist()
+
+
+class UnrolledMulticoil(CGUnrolled):
+    """MoDL with coils: ``K`` times (denoiser, data step by ``cg_iterations`` of CG).
+
+    Parameters
+    ----------
+    iterations, chans, layers, shared : keyword-only
+        As for :class:`~mrilab.models.Unrolled`.
+    cg_iterations : int, keyword-only
+        Conjugate-gradient iterations of each data step.
+    init_weight : float, keyword-only
+        Initial ``lambda_k`` (the weight of the measurements against the denoiser's image).
+
+    ``forward(kspace (N, C, H, W), mask (N, H, W), maps (N, C, H, W))`` returns magnitudes on the
+    training scale; :meth:`reconstruct` normalises each image by the maximum of ``|E^H y|``.
+    """
 
     def _data_step(self, z, rhs, maps, mask, lam):
         """Solve ``(lam E^H E + I) x = lam E^H y + z`` by CG from ``x = z``."""
@@ -138,7 +149,3 @@ class UnrolledMulticoil(nn.Module):
         """Magnitude images after each iteration: ``K + 1`` tensors, ``|E^H y|`` first."""
         s = self.scale_of(kspace, mask, maps)
         return [x.abs() * s for x in self._steps(kspace / s[:, None], mask, maps)]
-
-    def dc_weights(self) -> list[float]:
-        """The learned ``lambda_k``."""
-        return self.log_weights.detach().exp().tolist()

@@ -31,14 +31,9 @@ approximately by ``cg_iterations`` of CG from ``z_k``, not exact data consistenc
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import torch
-from torch import nn
 
-from .unrolled import Denoiser
-from .unrolled_multicoil import conjugate_gradient
+from .unrolled_multicoil import CGUnrolled, conjugate_gradient
 
 
 def toeplitz_normal(x: torch.Tensor, kernel: torch.Tensor, maps: torch.Tensor | None = None) -> torch.Tensor:
@@ -55,7 +50,7 @@ def toeplitz_normal(x: torch.Tensor, kernel: torch.Tensor, maps: torch.Tensor | 
     return torch.sum(maps.conj() * coils, dim=1)
 
 
-class UnrolledNUFFT(nn.Module):
+class UnrolledNUFFT(CGUnrolled):
     """MoDL on a trajectory: ``K`` times (denoiser, density-weighted CG data step), one or more coils.
 
     Parameters
@@ -72,24 +67,6 @@ class UnrolledNUFFT(nn.Module):
     and returns magnitudes on the training scale; :meth:`reconstruct` normalises each image by the
     maximum of ``|E^H W y|`` (the gridding image) and scales back.
     """
-
-    def __init__(self, *, iterations: int = 5, chans: int = 16, layers: int = 5, shared: bool = True,
-                 cg_iterations: int = 6, init_weight: float = 10.0):
-        super().__init__()
-        if int(iterations) != iterations or iterations < 1:
-            raise ValueError(f"iterations must be an integer >= 1, got {iterations}")
-        if int(cg_iterations) != cg_iterations or cg_iterations < 1:
-            raise ValueError(f"cg_iterations must be an integer >= 1, got {cg_iterations}")
-        if not init_weight > 0:
-            raise ValueError(f"init_weight must be > 0, got {init_weight}")
-        self.config: dict[str, Any] = dict(iterations=int(iterations), chans=chans, layers=layers, shared=shared,
-                                           cg_iterations=int(cg_iterations), init_weight=float(init_weight))
-        self.denoisers = nn.ModuleList(Denoiser(chans, layers) for _ in range(1 if shared else int(iterations)))
-        self.log_weights = nn.Parameter(torch.full((int(iterations),), math.log(init_weight)))
-
-    @property
-    def iterations(self) -> int:
-        return self.config["iterations"]
 
     def _steps(self, rhs: torch.Tensor, kernel: torch.Tensor, maps: torch.Tensor | None = None):
         """Yield the complex image after each iteration (``E^H W y`` first)."""
@@ -127,7 +104,3 @@ class UnrolledNUFFT(nn.Module):
         """Magnitude images after each iteration: ``K + 1`` tensors, the gridding image first."""
         s = self.scale_of(rhs)
         return [x.abs() * s for x in self._steps(rhs / s, kernel, maps)]
-
-    def dc_weights(self) -> list[float]:
-        """The learned ``lambda_k``."""
-        return self.log_weights.detach().exp().tolist()
