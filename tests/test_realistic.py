@@ -124,7 +124,7 @@ def test_realistic_split_layout_and_noise(tmp_path):
     (dict(oversampling=0.5), "oversampling must be an integer >= 1"),
     (dict(oversampling=0), "oversampling must be an integer >= 1"),
     (dict(texture=-1), "texture must be a number >= 0"),
-    (dict(preset="scanner"), r"preset must be one of \['anatomy', 'multicoil', 'radial', 'radial_multicoil', 'realistic', 'seed'\]"),
+    (dict(preset="scanner"), r"preset must be one of \['anatomy', 'multicoil', 'radial', 'radial_multicoil', 'realistic', 'seed', 'spiral'\]"),
     (dict(wobble=1), "unknown factor 'wobble'"),
     (dict(preset="anatomy", n_train=5), "anatomy preset has no training split"),
     (dict(preset="anatomy", n_train=0, texture=0.1), "takes only phase and noise_std"),
