@@ -22,7 +22,7 @@ import scipy.fft
 from .nufft import NUFFT_EPS, check_shape, nufft_adjoint
 from .trajectory import check_trajectory
 
-__all__ = ["toeplitz_kernel", "ToeplitzNormal", "normal_equations"]
+__all__ = ["toeplitz_kernel", "ToeplitzNormal", "normal_equations", "weighted_adjoint"]
 
 
 def toeplitz_kernel(traj: Any, shape: Any, weights: Any = None, *, eps: float = NUFFT_EPS) -> np.ndarray:
@@ -83,9 +83,9 @@ class ToeplitzNormal:
         return np.sum(np.conj(self.maps) * self.convolve(coils), axis=-3)
 
 
-def normal_equations(kdata: Any, traj: Any, shape: Any, weights: Any = None, *, maps: Any = None,
-                     eps: float = NUFFT_EPS) -> tuple[np.ndarray, np.ndarray]:
-    """The two inputs of a Toeplitz-based solver: ``E^H W y`` for every image, and the kernel of ``E^H W E``.
+def weighted_adjoint(kdata: Any, traj: Any, shape: Any, weights: Any = None, *, maps: Any = None,
+                     eps: float = NUFFT_EPS) -> np.ndarray:
+    """``E^H W y`` for every image: the adjoint NUFFT of the weighted samples, coils combined by the maps.
 
     Parameters
     ----------
@@ -101,9 +101,6 @@ def normal_equations(kdata: Any, traj: Any, shape: Any, weights: Any = None, *, 
     Returns
     -------
     rhs : complex64 ndarray, shape (..., H, W)
-    kernel_fft : complex64 ndarray, shape (2H, 2W)
-        :func:`toeplitz_kernel` of the same weights (one for every coil and image: they share the
-        trajectory).
     """
     h, w = check_shape(shape)
     t = check_trajectory(traj)
@@ -121,4 +118,19 @@ def normal_equations(kdata: Any, traj: Any, shape: Any, weights: Any = None, *, 
             raise ValueError(f"maps must have shape (..., C, H, W) = (..., {y.shape[-2]}, {h}, {w}) for kdata of shape "
                              f"{y.shape}, got {s.shape}")
         images = np.sum(np.conj(s) * images, axis=-3)
-    return images.astype(np.complex64), toeplitz_kernel(t, (h, w), wt, eps=eps)
+    return images.astype(np.complex64)
+
+
+def normal_equations(kdata: Any, traj: Any, shape: Any, weights: Any = None, *, maps: Any = None,
+                     eps: float = NUFFT_EPS) -> tuple[np.ndarray, np.ndarray]:
+    """The two inputs of a Toeplitz-based solver: ``E^H W y`` for every image (:func:`weighted_adjoint`),
+    and the kernel of ``E^H W E`` (:func:`toeplitz_kernel` of the same weights, one for every coil and
+    image: they share the trajectory).
+
+    Returns
+    -------
+    rhs : complex64 ndarray, shape (..., H, W)
+    kernel_fft : complex64 ndarray, shape (2H, 2W)
+    """
+    rhs = weighted_adjoint(kdata, traj, shape, weights, maps=maps, eps=eps)
+    return rhs, toeplitz_kernel(traj, shape, weights, eps=eps)

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..noncartesian import (density_compensation, maps_from_center, normal_equations, nufft_adjoint,
-                            toeplitz_kernel)
+from ..noncartesian import (density_compensation, maps_from_center, normal_equations, toeplitz_kernel,
+                            weighted_adjoint)
 
 __all__ = ["RadialSamples", "predict_nufft"]
 
@@ -98,13 +98,9 @@ class RadialSamples(Dataset):
         lo, hi = self.noise_range
         sigma = lo + (hi - lo) * rng.random()
         y = y + sigma * (rng.standard_normal(y.shape) + 1j * rng.standard_normal(y.shape))
-        images = nufft_adjoint(y * w, t, self.shape)
-        maps = None
-        if y.ndim == 2:  # coils: maps from the centre of this window, as at test time
-            maps = maps_from_center(y, t, self.shape, weights=w)
-            images = np.sum(np.conj(maps) * images, axis=0)
-        rhs = images.astype(np.complex64)
-        rhs = torch.from_numpy(rhs)
+        # coils: maps from the centre of this window, as at test time
+        maps = maps_from_center(y, t, self.shape, weights=w) if y.ndim == 2 else None
+        rhs = torch.from_numpy(weighted_adjoint(y, t, self.shape, w, maps=maps))
         scale = rhs.abs().max().clamp_min(1e-12)
         out = [rhs / scale, kernel]
         if maps is not None:
