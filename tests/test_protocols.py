@@ -166,3 +166,57 @@ def test_a_warm_start_needs_the_same_architecture(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), start.state_dict().values()))
     with pytest.raises(ValueError, match="another architecture"):
         _warm_start(UnrolledMulticoil(iterations=3, chans=4, layers=3), str(path))
+
+
+def test_denoisers_start_from_another_unrolled_network(tmp_path):
+    """--init-denoiser copies a shared denoiser into each separate one, across data steps and coil models;
+    the data weights keep their initial value, and a denoiser of another size is a clear error."""
+    import torch
+
+    from mrilab.models import Unrolled, UnrolledMulticoil
+    from mrilab.train import save_checkpoint
+    from mrilab.train.__main__ import _init_denoisers
+
+    start = Unrolled(iterations=2, chans=4, layers=3)
+    with torch.no_grad():
+        for p in start.parameters():
+            p.add_(0.1)
+    path = save_checkpoint(start, tmp_path / "one_coil.pt")
+    for model in (Unrolled(iterations=3, chans=4, layers=3, shared=False),
+                  UnrolledMulticoil(iterations=3, chans=4, layers=3)):
+        before = [w for w in (model.dc_weights() if hasattr(model, "dc_weights") else model.log_weights.tolist())]
+        _init_denoisers(model, str(path))
+        for denoiser in model.denoisers:
+            assert all(torch.equal(a, b) for a, b in zip(denoiser.state_dict().values(),
+                                                         start.denoisers[0].state_dict().values()))
+        after = model.dc_weights() if hasattr(model, "dc_weights") else model.log_weights.tolist()
+        assert after == before
+    with pytest.raises(ValueError, match="--chans and --layers"):
+        _init_denoisers(Unrolled(iterations=2, chans=8, layers=3), str(path))
+    separate = save_checkpoint(Unrolled(iterations=2, chans=4, layers=3, shared=False), tmp_path / "two.pt")
+    with pytest.raises(ValueError, match="denoiser"):
+        _init_denoisers(Unrolled(iterations=3, chans=4, layers=3, shared=False), str(separate))
+
+
+def test_a_warm_start_may_untie_a_shared_denoiser(tmp_path):
+    """--init from a shared network into --separate: the untied network computes what the shared one did."""
+    import torch
+
+    from mrilab.models import Unrolled
+    from mrilab.train import save_checkpoint
+    from mrilab.train.__main__ import _warm_start
+
+    torch.manual_seed(0)
+    start = Unrolled(iterations=3, chans=4, layers=3)
+    with torch.no_grad():
+        for p in start.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    path = save_checkpoint(start, tmp_path / "shared.pt")
+    untied = Unrolled(iterations=3, chans=4, layers=3, shared=False)
+    _warm_start(untied, str(path))
+    k = torch.randn(2, 16, 16, dtype=torch.complex64)
+    m = torch.rand(16) < 0.5
+    torch.testing.assert_close(untied.reconstruct(k, m.expand(2, 16, 16)), start.reconstruct(k, m.expand(2, 16, 16)))
+    assert untied.dc_weights() == start.dc_weights()
+    with pytest.raises(ValueError, match="another architecture"):  # untying goes one way only
+        _warm_start(Unrolled(iterations=3, chans=4, layers=3), str(save_checkpoint(untied, tmp_path / "sep.pt")))

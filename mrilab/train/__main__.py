@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -64,15 +65,21 @@ UNROLLED_MULTICOIL = dict(epochs=150, lr=3e-3, batch_size=8, iterations=5, chans
                           lattice_offsets=True)
 #: Part VII's robust network (``weights/unrolled_robust.pt``): the same recipe, trained on every
 #: protocol at once. Each sample draws an acceleration from ``accelerations`` (a fresh random mask)
-#: and a noise level from ``noise``.
-UNROLLED_ROBUST = dict(UNROLLED, noise=(0.0, 0.03), accelerations=(3.0, 8.0))
+#: and a noise level from ``noise``. Each iteration has its own denoiser (``separate``: five times the
+#: parameters, the same computation per image), worth about 3 dB at R = 4 to this recipe and to the
+#: R = 4 one alike; the mixed protocols cost 1.5-1.6 dB at R = 4 against the R = 4 recipe of the same
+#: size, with one shared denoiser or five (chapter 21, ablations ``robust_shared`` and ``r4_separate``).
+UNROLLED_ROBUST = dict(UNROLLED, noise=(0.0, 0.03), accelerations=(3.0, 8.0), separate=True)
 #: The robust multi-coil network (``weights/unrolled_multicoil_robust.pt``, ``unrolled-multicoil-robust``):
 #: started from chapter 16's weights (``--init``), 80 epochs at a peak learning rate of 1e-3 on regular
-#: masks of R 3..8 at random lattice offsets, noise 0..0.03 (10 min on 2 cores). Trained from scratch
+#: masks of R 3..8 at random lattice offsets, noise 0..0.03 (8 min on 2 cores). Trained from scratch
 #: with the Part V recipe the same protocols did not learn (its loss stalled above chapter 16's); the
-#: warm start from R = 4 is a curriculum from one protocol outwards.
+#: warm start from R = 4 is a curriculum from one protocol outwards. Like the single-coil robust network it
+#: has a denoiser per iteration (``separate``), each starting as chapter 16's shared one (``--init`` unties
+#: it): 37.9 / 36.1 / 34.7 dB at R = 4 / 6 / 8 on the test split, against 36.8 / 34.8 / 33.7 with the
+#: shared denoiser kept.
 UNROLLED_MULTICOIL_ROBUST = dict(UNROLLED_MULTICOIL, noise=(0.0, 0.03), accelerations=(3.0, 8.0), epochs=80, lr=1e-3,
-                                 init="weights/unrolled_multicoil.pt")
+                                 init="weights/unrolled_multicoil.pt", separate=True)
 #: Part VII's self-supervised networks (SSDU, :mod:`mrilab.train.ssdu`): the same architectures and
 #: budgets, trained on the stored undersampled measurements only (no fresh noise: none can be
 #: drawn for a real scan), with the k-space loss on the held-out columns. The split ratio is 0.2,
@@ -81,7 +88,12 @@ UNROLLED_MULTICOIL_ROBUST = dict(UNROLLED_MULTICOIL, noise=(0.0, 0.03), accelera
 #: ``--split-ratio 0.1 / 0.2 / 0.4 / 0.6 --epochs 40``, fell in test PSNR as the ratio grew
 #: beyond 0.2; chapter 22 measures it).
 UNROLLED_SSDU = dict(UNROLLED, loss="kspace", split_ratio=0.2)
-UNROLLED_MULTICOIL_SSDU = dict(UNROLLED_MULTICOIL, loss="kspace", split_ratio=0.2)
+#: The multi-coil SSDU network starts its denoiser from the single-coil SSDU network's (``init_denoiser``,
+#: itself trained without a reference) at a lower peak rate: from the seeded initialisation its loss
+#: flattened by epoch 20 and it ended 1.9 dB behind the supervised network at R = 4, like the robust
+#: multi-coil network that did not learn without a warm start; with it, 0.4-0.5 dB (chapter 22).
+UNROLLED_MULTICOIL_SSDU = dict(UNROLLED_MULTICOIL, loss="kspace", split_ratio=0.2, lr=1e-3,
+                               init_denoiser="weights/unrolled_ssdu.pt")
 
 #: The non-Cartesian unrolled network (``weights/unrolled_nufft.pt``, Part VI): chapter 12's architecture
 #: with the density-weighted Toeplitz data step (:class:`mrilab.models.UnrolledNUFFT`), whole images of
@@ -156,9 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("unrolled-ssdu", help="the unrolled network from undersampled data only (SSDU; Part VII)")
     _unrolled_arguments(p, UNROLLED_SSDU, "realistic", "weights/unrolled_ssdu.pt "
                         "(--multicoil: weights/unrolled_multicoil_ssdu.pt)")
-    p.set_defaults(data=None)
+    p.set_defaults(data=None, batch_size=None, lr=None, epochs=None, init_denoiser=None)  # per coil model
     p.add_argument("--multicoil", action="store_true",
-                   help="the multi-coil network on the multi-coil data (default data: the multicoil dataset)")
+                   help="the multi-coil network on the multi-coil data (default data: the multicoil dataset; "
+                        "the defaults of --batch-size, --lr, --epochs and --init-denoiser are its recipe's, "
+                        "UNROLLED_MULTICOIL_SSDU)")
     p.add_argument("--split-ratio", type=float, default=UNROLLED_SSDU["split_ratio"],
                    help="share of each scan's measured columns held out for the loss (rho = |Lambda| / |Omega|)")
     p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_SSDU["scales"],
@@ -204,8 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
                         f"drawn in memory ({DENOISER_RANDOMIZED['n_images']} images, "
                         f"{DENOISER_RANDOMIZED['epochs']} epochs unless --epochs is given; no ellipse, no real image)")
     _run_arguments(p)
-    p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network and chapter 22's "
-                                         "self-supervised ones")
+    p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network, chapter 21's "
+                                         "capacity comparison and chapter 22's self-supervised ones")
     p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
     p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
     p.add_argument("--out-dir", default=None, help="folder (default: weights/ablations)")
@@ -235,7 +249,9 @@ def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: s
     p.add_argument("--iterations", type=int, default=r["iterations"], help="K, the unrolled iterations")
     p.add_argument("--chans", type=int, default=r["chans"], help="channels of the denoiser")
     p.add_argument("--layers", type=int, default=r["layers"], help="convolutions of the denoiser")
-    p.add_argument("--separate", action="store_true", help="one denoiser per iteration (default: shared)")
+    p.add_argument("--separate", action="store_true", default=r.get("separate", False),
+                   help="one denoiser per iteration (default: " + ("separate" if r.get("separate") else "shared") + ")")
+    p.add_argument("--shared", dest="separate", action="store_false", help="one denoiser for every iteration")
     p.add_argument("--init-weight", type=float, default=r["init_weight"],
                    help="initial weight of the measurements in each data step")
     p.add_argument("--band", type=int, default=r["band"], help="rows per training sample (128: whole images)")
@@ -251,9 +267,14 @@ def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: s
                    help="remove the N outermost k-space columns at each edge from every training and test mask "
                         "(a protocol that never samples them; chapter 22's blind spot)")
     p.add_argument("--init", default=r.get("init"), metavar="CHECKPOINT",
-                   help="start from this checkpoint's weights (a network of the same architecture) instead of "
-                        "the seeded initialisation: a warm start, e.g. from the R = 4 network before mixed "
-                        "protocols" + (f" (default: {r['init']})" if r.get("init") else ""))
+                   help="start from this checkpoint's weights (a network of the same architecture, or its shared "
+                        "denoiser untied with --separate) instead of the seeded initialisation: a warm start, "
+                        "e.g. from the R = 4 network before mixed protocols" + (f" (default: {r['init']})" if r.get("init") else ""))
+    p.add_argument("--init-denoiser", default=r.get("init_denoiser"), metavar="CHECKPOINT",
+                   help="start the denoiser(s) from this unrolled network's (any data step, one coil or many; a "
+                        "shared denoiser is copied into each of --separate's), the data weights from their "
+                        "initial value ('none': from the seeded initialisation)"
+                        + (f" (default: {r['init_denoiser']})" if r.get("init_denoiser") else ""))
     _run_arguments(p)
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (under torchrun: cuda)")
     p.add_argument("--amp", action="store_true", help="mixed precision (float16 on CUDA, bfloat16 on CPU)")
@@ -344,14 +365,16 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     args.out = args.out or str(weights_path("unrolled_multicoil" if multicoil else "unrolled", weight_set))
     if ssdu:
         args.data = args.data or DEFAULT_PATHS["multicoil" if multicoil else "realistic"]
-        if multicoil:  # the multi-coil recipe where the options were left at the single-coil one's
-            for key in ("batch_size", "lr", "epochs"):
-                if getattr(args, key) == UNROLLED_SSDU[key]:
-                    setattr(args, key, UNROLLED_MULTICOIL_SSDU[key])
+        recipe = UNROLLED_MULTICOIL_SSDU if multicoil else UNROLLED_SSDU
+        for key in ("batch_size", "lr", "epochs", "init_denoiser"):  # the recipe's, where not given
+            if getattr(args, key) is None:
+                setattr(args, key, recipe.get(key))
         if args.accelerations:
             raise ValueError("--accelerations does not apply to SSDU: it trains on the stored measurements")
         args.fixed_lattice = True
         args.loss = "kspace"  # the loss on the held-out columns (mrilab.train.ssdu)
+    if args.init_denoiser == "none":
+        args.init_denoiser = None
     accelerations = tuple(args.accelerations) if args.accelerations else None
     with distributed_context(args.device) as (rank, world):
         device = torch.device(args.device)
@@ -396,6 +419,8 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                              shared=not args.separate, dc=args.dc, init_weight=args.init_weight)
         if args.init:
             _warm_start(model, args.init)
+        if args.init_denoiser:
+            _init_denoisers(model, args.init_denoiser)
         val = _subset(train, range(n_fit, len(train)))
         if multicoil:
             val.estimated_maps = maps[n_fit:]
@@ -409,7 +434,9 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                   f"denoisers, {step}): {n_params:,} parameters, {n_fit} training images in "
                   f"bands of {args.band} rows, {what}, "
                   f"{'R %g-%g' % accelerations if accelerations else 'the dataset masks'}, {args.n_val} validation "
-                  f"images, {args.epochs} epochs of batch {args.batch_size} on {world} process(es), {device}")
+                  f"images, {args.epochs} epochs of batch {args.batch_size} on {world} process(es), {device}"
+                  + (f", started from {args.init}" if args.init else "")
+                  + (f", denoiser from {args.init_denoiser}" if args.init_denoiser else ""))
         # SSDU: the k-space of the output on the held-out columns, and no validation against references
         history = fit_unrolled(KSpaceObjective(model) if ssdu else model, train_set,
                                val if main_rank and not ssdu else None, epochs=args.epochs,
@@ -433,7 +460,8 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                     band=args.band, noise_range=None if ssdu else [args.noise_min, args.noise_max],
                     loss=args.loss, split_ratio=args.split_ratio if ssdu else None,
                     accelerations=list(accelerations) if accelerations else None,
-                    unsampled_edge=args.unsampled_edge, init=args.init, seed=args.seed, n_val=args.n_val, processes=world,
+                    unsampled_edge=args.unsampled_edge, init=args.init, init_denoiser=args.init_denoiser,
+                    seed=args.seed, n_val=args.n_val, processes=world,
                     lattice_offsets=bool(multicoil and not args.fixed_lattice), device=str(device), amp=args.amp,
                     train_seconds=round(train_seconds, 1),
                     dataset={k: test.attrs.get(k) for k in (*DEFAULTS, *MULTICOIL_DEFAULTS) if k in test.attrs},
@@ -476,8 +504,7 @@ def _run_unrolled_nufft(args: argparse.Namespace) -> int:
     if args.init:
         _warm_start(model, args.init)
     if args.init_denoiser:
-        source = load_model(args.init_denoiser)
-        model.denoisers[0].load_state_dict(source.denoisers[0].state_dict())
+        _init_denoisers(model, args.init_denoiser)
     print(f"training unrolled-nufft (K={args.iterations}, CG data step of {args.cg_iterations} iterations, density "
           f"weighted): {sum(p.numel() for p in model.parameters()):,} parameters, {n_fit} {preset} training images, "
           f"{'the first' if args.first_spokes else 'windows of'} {args.spokes} spokes, fresh noise "
@@ -514,13 +541,38 @@ def _run_unrolled_nufft(args: argparse.Namespace) -> int:
 
 
 def _warm_start(model: torch.nn.Module, path: str) -> None:
-    """Load the weights of the checkpoint at ``path`` into ``model``, which must have its architecture."""
+    """Load the weights of the checkpoint at ``path`` into ``model``, which must have its architecture, or
+    the same with separate denoisers where the checkpoint shares one (``--separate``: each iteration's
+    denoiser starts as the shared one, the untied network computes what the shared one did)."""
     start = load_model(path, expected=type(model).__name__)
-    if start.config != model.config:
+    untie = start.config.get("shared") is True and model.config == {**start.config, "shared": False}
+    if start.config != model.config and not untie:
         raise ValueError(f"--init {path} holds a {type(model).__name__} of another architecture "
                          f"({start.config}) than the one asked for ({model.config}); pass the same "
-                         f"--iterations, --chans, --layers and data-step options as that checkpoint")
-    model.load_state_dict(start.state_dict())
+                         f"--iterations, --chans, --layers and data-step options as that checkpoint "
+                         f"(--separate may untie a shared denoiser)")
+    theirs = start.state_dict()
+    model.load_state_dict({name: theirs[re.sub(r"^denoisers\.\d+\.", "denoisers.0.", name) if untie else name]
+                           for name in model.state_dict()})
+
+
+def _init_denoisers(model: torch.nn.Module, path: str) -> None:
+    """Start ``model``'s denoisers from those of the unrolled network at ``path``, which may have another data
+    step or coil model. A shared denoiser is copied into each of the model's; separate ones go one to one."""
+    source = load_model(path)
+    theirs, ours = getattr(source, "denoisers", None), model.denoisers
+    if theirs is None or len(theirs) not in (1, len(ours)):
+        raise ValueError(f"--init-denoiser {path} holds a {type(source).__name__} with "
+                         f"{'no' if theirs is None else len(theirs)} denoiser(s); the network asked for has "
+                         f"{len(ours)}: pass an unrolled network with one shared denoiser or {len(ours)}")
+    for k, denoiser in enumerate(ours):
+        state = theirs[0 if len(theirs) == 1 else k].state_dict()
+        shapes, expected = {n: tuple(t.shape) for n, t in state.items()}, \
+            {n: tuple(t.shape) for n, t in denoiser.state_dict().items()}
+        if shapes != expected:
+            raise ValueError(f"--init-denoiser {path} has denoisers of another size than the one asked for; pass "
+                             f"the same --chans and --layers as that checkpoint ({source.config})")
+        denoiser.load_state_dict(state)
 
 
 def _seeded_training_split(args: argparse.Namespace):
@@ -591,9 +643,10 @@ def _run_denoiser(args: argparse.Namespace) -> int:
 
 def _run_ablations(args: argparse.Namespace) -> int:
     from ..registry import ablation_path
-    from .unrolled import ABLATION_EPOCHS, ABLATIONS, SELF_SUPERVISION_ABLATIONS
+    from .unrolled import ABLATION_EPOCHS, ABLATIONS, PROTOCOL_ABLATIONS, SELF_SUPERVISION_ABLATIONS
 
-    known = {**{k: ("unrolled", v, ABLATION_EPOCHS) for k, v in ABLATIONS.items()}, **SELF_SUPERVISION_ABLATIONS}
+    known = {**{k: ("unrolled", v, ABLATION_EPOCHS) for k, v in ABLATIONS.items()}, **SELF_SUPERVISION_ABLATIONS,
+             **PROTOCOL_ABLATIONS}
     names = args.only or list(known)
     unknown = sorted(set(names) - set(known))
     if unknown:

@@ -409,7 +409,8 @@ ABLATIONS: dict[str, list[str]] = {
 ABLATION_EPOCHS = 20
 #: Chapter 22's networks, ``name: (subcommand, options, epochs)`` of ``python -m mrilab.train``, into
 #: ``weights/ablations/unrolled_<name>.pt``: SSDU's split-ratio sweep, and SSDU and the supervised
-#: network on masks that never sample the 16 outermost columns at each edge (the blind spot).
+#: network on masks that never sample the 16 outermost columns at each edge (the blind spot), and the
+#: multi-coil SSDU network without its warm start.
 SELF_SUPERVISION_ABLATIONS: dict[str, tuple[str, list[str], int]] = {
     "ssdu_rho0.1": ("unrolled-ssdu", ["--split-ratio", "0.1"], 40),
     "ssdu_rho0.2": ("unrolled-ssdu", ["--split-ratio", "0.2"], 40),
@@ -417,4 +418,16 @@ SELF_SUPERVISION_ABLATIONS: dict[str, tuple[str, list[str], int]] = {
     "ssdu_rho0.6": ("unrolled-ssdu", ["--split-ratio", "0.6"], 40),
     "ssdu_edge": ("unrolled-ssdu", ["--unsampled-edge", "16"], 40),
     "edge": ("unrolled", ["--unsampled-edge", "16"], ABLATION_EPOCHS),
+    # the multi-coil SSDU network from the seeded initialisation, at the single-coil peak rate (the
+    # shipped one starts its denoiser from the single-coil SSDU network's)
+    "ssdu_multicoil_scratch": ("unrolled-ssdu", ["--multicoil", "--data", "data/mri_dataset_multicoil.h5",
+                                                 "--init-denoiser", "none", "--lr", "3e-3"], 150),
+}
+#: Chapter 21's capacity comparison, the same form, full budgets: the robust recipe with one shared
+#: denoiser (the parameters of the R = 4 network), and the R = 4 recipe with a denoiser per iteration
+#: (the parameters of the robust network). With them, what mixing protocols costs is measured at
+#: either size.
+PROTOCOL_ABLATIONS: dict[str, tuple[str, list[str], int]] = {
+    "robust_shared": ("unrolled-robust", ["--shared"], 150),
+    "r4_separate": ("unrolled", ["--separate"], 150),
 }
