@@ -6,7 +6,7 @@
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
 #   make weights retrain the shipped networks in weights/, every set (about 125 minutes on 2 CPU cores)
-#   make weights-ablations  retrain chapter 12's and 22's ablations in weights/ablations (about 45 minutes)
+#   make weights-ablations  retrain chapter 12's, 21's and 22's ablations in weights/ablations (about 75 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
 # or use VENV=/path/to/env. Both are idempotent.

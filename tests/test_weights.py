@@ -46,6 +46,11 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
         assert model.info["family"] == "randomized"
     if weight_set == "self_supervised":  # trained on the measurements alone, with the k-space loss
         assert model.info["loss"] == "kspace" and 0 < model.info["split_ratio"] < 1
+        if name == "unrolled_multicoil":  # its denoiser started from the single-coil SSDU network's, no reference
+            assert Path(model.info["init_denoiser"]).name == "unrolled_ssdu.pt"
+            assert mrilab.load_model(weights_path("unrolled", "self_supervised")).info["loss"] == "kspace"
+    if weight_set == "robust":  # a denoiser per iteration (chapter 21)
+        assert not model.config["shared"]
     assert dataset["seed"] == mrilab.data.DEFAULTS["seed"]
     test = _test_split(preset)
     if name == "unrolled_nufft":  # scored on the first spokes of the radial test split, fewest first
@@ -88,10 +93,33 @@ def test_chapter_22s_ablations_are_shipped_with_their_options():
     for name, (command, args, epochs) in SELF_SUPERVISION_ABLATIONS.items():
         path = ablation_path(name)
         assert path.stat().st_size < 2 ** 20
-        info = mrilab.load_model(path, expected="Unrolled").info
-        options = dict(zip(args[::2], args[1::2]))
+        multicoil = "--multicoil" in args
+        info = mrilab.load_model(path, expected="UnrolledMulticoil" if multicoil else "Unrolled").info
+        options = dict(zip([a for a in args if a != "--multicoil"][::2], [a for a in args if a != "--multicoil"][1::2]))
+        assert info["dataset"]["preset"] == ("multicoil" if multicoil else "realistic"), name
+        if "--lr" in options:
+            assert info["lr"] == float(options["--lr"]), name
+        if options.get("--init-denoiser") == "none":
+            assert info.get("init_denoiser") is None, name
         assert info["network"] == command and info["epochs"] == epochs, name
         assert info.get("unsampled_edge", 0) == int(options.get("--unsampled-edge", 0)), name
         if command == "unrolled-ssdu":
             assert info["loss"] == "kspace", name
             assert info["split_ratio"] == float(options.get("--split-ratio", UNROLLED_SSDU["split_ratio"])), name
+
+
+def test_chapter_21s_capacity_ablations_differ_from_the_shipped_networks_in_the_sharing_only():
+    from mrilab.registry import ablation_path
+    from mrilab.train.unrolled import PROTOCOL_ABLATIONS
+
+    shipped = {"unrolled-robust": "robust", "unrolled": "realistic"}
+    for name, (command, args, epochs) in PROTOCOL_ABLATIONS.items():
+        path = ablation_path(name)
+        assert path.stat().st_size < 2 ** 20
+        model = mrilab.load_model(path, expected="Unrolled")
+        reference = mrilab.load_model(weights_path("unrolled", shipped[command]), expected="Unrolled")
+        assert model.info["network"] == command and model.info["epochs"] == epochs, name
+        assert model.config == {**reference.config, "shared": not reference.config["shared"]}, name
+        assert model.config["shared"] == ("--shared" in args), name
+        for key in ("accelerations", "noise_range", "loss", "seed", "band", "lr", "batch_size"):
+            assert model.info.get(key) == reference.info.get(key), (name, key)
