@@ -143,3 +143,27 @@ def test_without_edges_removes_the_outer_columns_from_masks_and_measurements(rea
     assert cut.phantoms is realistic.phantoms and realistic.masks[..., :8].any()   # the original is kept
     with pytest.raises(ValueError, match="columns never sampled at each edge"):
         without_edges(realistic, 32)
+
+
+def test_the_multicoil_command_takes_its_recipe_and_starts_its_denoiser_from_another_network(tmp_path):
+    """`unrolled-ssdu --multicoil`: the multi-coil recipe's defaults where none are given, an explicit option
+    wins, and --init-denoiser starts the denoiser from a single-coil network (recorded in the checkpoint)."""
+    from mrilab.data import make_dataset
+    from mrilab.train import load_model, save_checkpoint
+    from mrilab.train.__main__ import UNROLLED_MULTICOIL_SSDU, build_parser, main
+
+    args = build_parser().parse_args(["unrolled-ssdu", "--multicoil"])
+    assert (args.lr, args.epochs, args.batch_size, args.init_denoiser) == (None, None, None, None)  # resolved later
+    start = Unrolled(iterations=2, chans=4, layers=3)
+    with torch.no_grad():
+        for p in start.parameters():
+            p.add_(0.01)
+    init = save_checkpoint(start, tmp_path / "one_coil.pt")
+    path = make_dataset(tmp_path / "mc.h5", n_train=6, n_test=2, preset="multicoil", size=64, n_coils=2)
+    out = tmp_path / "net.pt"
+    assert main(["unrolled-ssdu", "--multicoil", "--data", str(path), "--out", str(out), "--epochs", "1",
+                 "--batch-size", "2", "--n-val", "2", "--iterations", "2", "--chans", "4", "--layers", "3",
+                 "--band", "16", "--init-denoiser", str(init)]) == 0
+    info = load_model(out, expected="UnrolledMulticoil").info
+    assert info["lr"] == UNROLLED_MULTICOIL_SSDU["lr"] and info["batch_size"] == 2
+    assert info["init_denoiser"] == str(init) and info["loss"] == "kspace"
