@@ -299,7 +299,8 @@ def weights_path(method: str, weights: str | os.PathLike = "seed") -> Path:
 
 
 def ablation_path(name: str) -> Path:
-    """The checkpoint of one of chapter 12's ablations (:data:`mrilab.train.unrolled.ABLATIONS`)."""
+    """The checkpoint of one of the unrolled networks' ablations (:mod:`mrilab.train.unrolled`: chapter 12's
+    ``ABLATIONS``, chapter 21's ``PROTOCOL_ABLATIONS``, chapter 22's ``SELF_SUPERVISION_ABLATIONS``)."""
     return WEIGHTS_DIR / "ablations" / f"unrolled_{name}.pt"
 
 

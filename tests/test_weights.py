@@ -95,7 +95,8 @@ def test_chapter_22s_ablations_are_shipped_with_their_options():
         assert path.stat().st_size < 2 ** 20
         multicoil = "--multicoil" in args
         info = mrilab.load_model(path, expected="UnrolledMulticoil" if multicoil else "Unrolled").info
-        options = dict(zip([a for a in args if a != "--multicoil"][::2], [a for a in args if a != "--multicoil"][1::2]))
+        pairs = [a for a in args if a != "--multicoil"]
+        options = dict(zip(pairs[::2], pairs[1::2]))
         assert info["dataset"]["preset"] == ("multicoil" if multicoil else "realistic"), name
         if "--lr" in options:
             assert info["lr"] == float(options["--lr"]), name

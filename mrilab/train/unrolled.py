@@ -40,6 +40,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
 
+from ..data import DEFAULT_PATHS
 from ..fourier import fft2c, ifft2c
 from ..metrics import evaluate
 from .ssdu import kspace_loss
@@ -420,7 +421,7 @@ SELF_SUPERVISION_ABLATIONS: dict[str, tuple[str, list[str], int]] = {
     "edge": ("unrolled", ["--unsampled-edge", "16"], ABLATION_EPOCHS),
     # the multi-coil SSDU network from the seeded initialisation, at the single-coil peak rate (the
     # shipped one starts its denoiser from the single-coil SSDU network's)
-    "ssdu_multicoil_scratch": ("unrolled-ssdu", ["--multicoil", "--data", "data/mri_dataset_multicoil.h5",
+    "ssdu_multicoil_scratch": ("unrolled-ssdu", ["--multicoil", "--data", DEFAULT_PATHS["multicoil"],
                                                  "--init-denoiser", "none", "--lr", "3e-3"], 150),
 }
 #: Chapter 21's capacity comparison, the same form, full budgets: the robust recipe with one shared
