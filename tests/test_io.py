@@ -133,7 +133,7 @@ def test_clear_errors(tmp_path, scan):
     with pytest.raises(FileNotFoundError):
         read_raw(tmp_path / "missing.h5")
     (tmp_path / "text.h5").write_text("not hdf5")
-    with pytest.raises(ValueError, match="not an HDF5 file"):
+    with pytest.raises(ValueError, match="neither HDF5 nor a Siemens twix file"):
         read_raw(tmp_path / "text.h5")
     with h5py.File(tmp_path / "other.h5", "w") as f:
         f["images"] = np.zeros(3)

@@ -1,4 +1,4 @@
-"""What a raw-data file holds once read: :class:`RawData`, and :func:`read_raw` for either format.
+"""What a raw-data file holds once read: :class:`RawData` (:func:`mrilab.io.read_raw` reads any format).
 
 Conventions (the book's, and how each format maps onto them):
 
@@ -11,20 +11,20 @@ Conventions (the book's, and how each format maps onto them):
   ``kspace[:, :, a.idx.kspace_encode_step_1]``; ``idx.slice`` indexes ``N``. The header's
   ``encodedSpace.matrixSize`` is ``(x, y) = (H, W)``, its ``reconSpace`` the size after
   oversampling is removed.
+* Siemens twix files store one readout per MDB with its loop counters: ``Lin`` is the phase-encode
+  index (:mod:`.twix_file`).
 * fastMRI stores ``kspace`` as ``(slices, coils, readout, phase encodes)``, exactly this
   convention, with the readout oversampled twice (640 for a 320 reconstruction).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["RawData", "read_raw"]
+__all__ = ["RawData"]
 
 
 @dataclass
@@ -57,7 +57,7 @@ class RawData:
     attrs : dict
         Other attributes of the file (fastMRI ``acquisition``, ``max``, ``norm``).
     format : str
-        ``"ismrmrd"`` or ``"fastmri"``.
+        ``"ismrmrd"``, ``"fastmri"`` or ``"twix"``.
     """
 
     kspace: np.ndarray
@@ -89,32 +89,3 @@ class RawData:
             return 1.0
         lo, hi, _ = self.phase_encode_limits
         return (hi - lo + 1) / self.kspace.shape[-1]
-
-
-def read_raw(path: str | os.PathLike) -> RawData:
-    """Read an ISMRMRD or a fastMRI file, telling them apart by what they hold.
-
-    An ISMRMRD file has a group ``dataset`` (or another) with ``xml`` and ``data``; a fastMRI
-    file has a ``kspace`` dataset at its root. Anything else is refused with the reason.
-    """
-    import h5py
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no file at {path}")
-    try:
-        with h5py.File(path, "r") as f:
-            fastmri = "kspace" in f
-            groups = [k for k, v in f.items() if isinstance(v, h5py.Group) and "xml" in v]
-    except OSError as exc:
-        raise ValueError(f"{path} is not an HDF5 file ({exc}); mrilab reads ISMRMRD (.h5) and fastMRI (.h5) raw "
-                         f"data; convert vendor files (Siemens .dat, GE P-files) with siemens_to_ismrmrd or "
-                         f"ge_to_ismrmrd first") from None
-    if fastmri:
-        from .fastmri_file import read_fastmri
-        return read_fastmri(path)
-    if groups:
-        from .ismrmrd_file import read_ismrmrd
-        return read_ismrmrd(path, dataset=groups[0])
-    raise ValueError(f"{path} is HDF5 but neither fastMRI (no 'kspace' dataset at its root) nor ISMRMRD (no group "
-                     f"with an 'xml' header); mrilab reads those two layouts")
