@@ -19,11 +19,16 @@ Density compensation
 Normal operator
     :class:`ToeplitzNormal`, :func:`toeplitz_kernel`, :func:`normal_equations` (the inputs of
     :class:`mrilab.models.UnrolledNUFFT`)
+Gradient delays (Part VIII, chapter 24)
+    :func:`estimate_gradient_delay` (RING), :func:`correct_trajectory`, :func:`intersection_residual`,
+    :func:`opposed_spoke_residual`, :func:`delay_spokes` (a known delay imposed on measured spokes)
 Reconstruction
     :func:`gridding`, :func:`cg_nufft`, :func:`tv_nufft`, :func:`maps_from_center`; by name through
     ``mrilab.reconstruct(name, kdata, traj, shape=(H, W), maps=None, **options)``
 """
 
+from .delay import (GradientDelay, correct_trajectory, delay_spokes, estimate_gradient_delay, intersection_residual,
+                    opposed_spoke_residual, spoke_geometry)
 from .density import DENSITY_METHODS, density_compensation, point_spread_function
 from .gridder import KaiserBesselGridder, kaiser_bessel, kaiser_bessel_beta, kaiser_bessel_transform
 from .nufft import NUFFT_EPS, ndft, ndft_matrix, nufft, nufft_adjoint, sample_finer_grid
@@ -33,7 +38,9 @@ from .toeplitz import ToeplitzNormal, normal_equations, toeplitz_kernel, weighte
 from .trajectory import (GOLDEN_ANGLE, check_trajectory, largest_angular_gap, radial_nyquist_spokes,
                          radial_trajectory, spiral_trajectory, spoke_angles)
 
-__all__ = ["DENSITY_METHODS", "density_compensation", "point_spread_function",
+__all__ = ["GradientDelay", "correct_trajectory", "delay_spokes", "estimate_gradient_delay", "intersection_residual",
+           "opposed_spoke_residual", "spoke_geometry",
+           "DENSITY_METHODS", "density_compensation", "point_spread_function",
            "KaiserBesselGridder", "kaiser_bessel", "kaiser_bessel_beta", "kaiser_bessel_transform",
            "NUFFT_EPS", "ndft", "ndft_matrix", "nufft", "nufft_adjoint", "sample_finer_grid",
            "CG_NUFFT_DEFAULTS", "CG_NUFFT_MULTICOIL_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_MULTICOIL_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "tv_nufft",
