@@ -146,12 +146,16 @@ def grappa_kspace(kspace: Any, mask: Any, *, kernel: tuple[int, int] = (5, 5), l
 
 
 def grappa(kspace: Any, mask: Any, *, kernel: tuple[int, int] | None = None, lam: float = GRAPPA_DEFAULTS["lam"],
-           padded_calibration: bool = False) -> np.ndarray:
+           padded_calibration: bool | str = False) -> np.ndarray:
     """GRAPPA for a stack: filled k-space ``(C, H, W)`` or ``(N, C, H, W)``.
 
     ``kernel=None`` takes 5 rows and ``2 floor(R/2) + 1`` columns (at least 5), ``R`` the widest
     gap between sampled columns, so that every hole reaches a measured column.
+    ``padded_calibration="auto"`` zero-pads the ACS only for an image whose kernel is wider than its
+    ACS (a random mask's widest gap can be), and calibrates inside the ACS otherwise.
     """
+    if padded_calibration not in (True, False, "auto"):
+        raise ValueError(f"padded_calibration must be True, False or 'auto', got {padded_calibration!r}")
     k, m, _, single = check_multicoil(kspace, mask)
     out = np.empty(k.shape, dtype=np.complex64)
     for i in range(len(k)):
@@ -159,5 +163,6 @@ def grappa(kspace: Any, mask: Any, *, kernel: tuple[int, int] | None = None, lam
         if size is None:
             gap = int(np.diff(np.flatnonzero(m[i][0])).max()) if m[i][0].sum() > 1 else 1
             size = (5, max(5, 2 * (gap // 2) + 1))
-        out[i] = grappa_kspace(k[i], m[i], kernel=size, lam=lam, padded_calibration=padded_calibration)
+        pad = size[1] > len(acs_block(m[i])) if padded_calibration == "auto" else padded_calibration
+        out[i] = grappa_kspace(k[i], m[i], kernel=size, lam=lam, padded_calibration=pad)
     return out[0] if single else out
