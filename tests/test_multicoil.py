@@ -302,3 +302,16 @@ def test_shift_lattice_keeps_the_acs_and_the_acceleration():
         outer = np.flatnonzero(shifted[0] & ~np.isin(np.arange(128), acs))
         assert np.all(np.diff(outer) % 4 == 0)                    # still every 4th column outside the ACS
     assert not np.array_equal(shift_lattice(mask, 1), mask) and np.array_equal(shift_lattice(mask, 4), mask)
+
+
+def test_grappa_pads_the_calibration_only_where_the_kernel_needs_it(data):
+    regular = cartesian_mask((128, 128), 4, 0.19, pattern="regular")    # a 5-column kernel fits the ACS
+    drawn = cartesian_mask((128, 128), 4, 0.19, rng=3)                  # its widest gap needs a wider kernel
+    y = data.kspace_full[0]
+    assert np.array_equal(grappa(y * regular, regular, padded_calibration="auto"), grappa(y * regular, regular))
+    with pytest.raises(ValueError, match="padded_calibration=True"):
+        grappa(y * drawn, drawn)
+    assert np.array_equal(grappa(y * drawn, drawn, padded_calibration="auto"),
+                          grappa(y * drawn, drawn, padded_calibration=True))
+    with pytest.raises(ValueError, match="padded_calibration must be"):
+        grappa(y * regular, regular, padded_calibration="yes")

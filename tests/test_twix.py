@@ -138,3 +138,19 @@ def test_registry_checks_files_and_explains_missing_ones(tmp_path, monkeypatch):
     monkeypatch.setattr("mrilab.data.real.real_data_dirs", lambda: [tmp_path / "empty"])
     with pytest.raises(FileNotFoundError, match="MRILAB_REAL_DATA.*github.com/pulseq"):
         real_file("radial_phantom", download=False)
+
+
+def test_the_command_line_reconstructs_real_files(tmp_path, capsys):
+    from mrilab.recon.pipeline import main
+
+    radial, seq = _local("radial_phantom"), _local("radial_phantom_seq")
+    assert main([str(radial), "--seq", str(seq), "--matrix", "128", "--out", str(tmp_path / "r.npy")]) == 0
+    image = np.load(tmp_path / "r.npy")
+    assert image.shape == (128, 128) and image[64, 64] > 10 * np.median(image[:10, :10])   # the bottle, not noise
+    assert "gradient delay (RING)" in capsys.readouterr().out
+    assert main([str(_local("flash_phantom_body")), "--method", "sense", "--out", str(tmp_path / "h.png")]) == 0
+    with pytest.raises(SystemExit):
+        main([str(radial), "--seq", str(_local("radial_phantom_seq")), "--method", "sense", "--out",
+              str(tmp_path / "x.npy")])
+    with pytest.raises(SystemExit):  # a sequence of other readouts than the file's
+        main([str(_local("flash_phantom_body")), "--seq", str(seq), "--out", str(tmp_path / "x.npy")])

@@ -3,7 +3,9 @@
 * :func:`zero_filled`: the magnitude of the inverse FFT (chapter 1);
 * :func:`reconstruct_file` (:mod:`.pipeline`): read an ISMRMRD or fastMRI file, whiten the coil
   noise, remove the readout oversampling, compress the coils, estimate maps and run any
-  registered multi-coil method; ``python -m mrilab.recon FILE --method NAME --out image.png``.
+  registered multi-coil method; ``python -m mrilab.recon FILE --method NAME --out image.png``;
+* :func:`reconstruct_radial_file`: a radial twix file with the trajectory of its Pulseq sequence
+  (``python -m mrilab.recon FILE --seq SEQ --out image.png``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from .._checks import as_array, is_tensor
 from ..fourier import ifft2c
 
-__all__ = ["zero_filled", "reconstruct_file", "remove_oversampling"]
+__all__ = ["zero_filled", "reconstruct_file", "reconstruct_radial_file", "remove_oversampling"]
 
 
 def zero_filled(kspace: Any) -> Any:
@@ -39,4 +41,4 @@ def zero_filled(kspace: Any) -> Any:
     return np.abs(ifft2c(arr)).astype(np.float32)
 
 
-from .pipeline import reconstruct_file, remove_oversampling  # noqa: E402  (the pipeline imports lazily)
+from .pipeline import reconstruct_file, reconstruct_radial_file, remove_oversampling  # noqa: E402  (the pipeline imports lazily)

@@ -1,8 +1,8 @@
-"""From a raw-data file to an image: the steps between a scanner and the methods of Parts II-V.
+"""From a raw-data file to an image: the steps between a scanner and the methods of Parts II-VI.
 
-:func:`reconstruct_file` runs, in order:
+:func:`reconstruct_file` (Cartesian data) runs, in order:
 
-1. **read** the file (:func:`mrilab.io.read_raw`: ISMRMRD or fastMRI);
+1. **read** the file (:func:`mrilab.io.read_raw`: ISMRMRD, fastMRI or Siemens twix);
 2. **whiten** the coil noise with the covariance of the file's noise scan, if it has one: the
    methods that take ``covariance=`` (SENSE, CG-SENSE, SENSE + TV) whiten data and maps inside
    their solve, with maps estimated from the data as recorded; every other method gets
@@ -19,6 +19,11 @@
 7. **reconstruct** with any registered multi-coil method (:func:`mrilab.reconstruct`), and
    crop the image to ``recon_shape`` along the phase encodes too (fastMRI's 368 phase encodes
    give 320 columns).
+
+:func:`reconstruct_radial_file` (a radial twix file and its Pulseq sequence, Part VIII) reads the
+readouts, computes their trajectory from the ``.seq`` file, keeps the samples inside the chosen grid's
+k-space, estimates and corrects the gradient delay (RING, :mod:`mrilab.noncartesian.delay`), scales the
+data so that the image peaks near 1, and runs a non-Cartesian method (maps from the centre of k-space).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["reconstruct_file", "remove_oversampling", "FileReconstruction"]
+__all__ = ["reconstruct_file", "reconstruct_radial_file", "remove_oversampling", "FileReconstruction"]
 
 
 def remove_oversampling(kspace: Any, size: int) -> np.ndarray:
@@ -149,6 +154,73 @@ def reconstruct_file(path: str | os.PathLike, method: str = "cg_sense_tv", *, wh
                               steps=steps)
 
 
+def reconstruct_radial_file(path: str | os.PathLike, seq: str | os.PathLike, method: str = "cg_nufft", *,
+                            matrix: int | None = None, correct_delay: bool = True, **params: Any) -> FileReconstruction:
+    """Reconstruct a 2-D radial twix file with the trajectory of its Pulseq sequence (module docstring).
+
+    Parameters
+    ----------
+    path : path of the raw file (readouts = spokes, in the order they were played)
+    seq : path of the Pulseq ``.seq`` file that played them
+    method : str
+        A non-Cartesian method (``mrilab.registry.methods(noncartesian=True)``).
+    matrix : int or None, keyword-only
+        The image grid (square); None: the grid whose k-space the trajectory reaches (``2 kmax FOV``).
+        On a coarser grid only the samples inside its k-space are kept.
+    correct_delay : bool, keyword-only
+        Estimate the gradient delay from the data (RING) and reconstruct on the corrected trajectory.
+    **params
+        Passed to the method.
+
+    Returns
+    -------
+    FileReconstruction
+        ``image`` ``(matrix, matrix)`` in the file's units, ``kspace`` the samples used ``(C, M)``,
+        ``mask`` the trajectory used ``(M, 2)``, ``maps`` (None for one coil) and the steps.
+    """
+    from ..io import read_raw, seq_trajectory
+    from ..noncartesian import correct_trajectory, estimate_gradient_delay, maps_from_center
+    from ..registry import methods, reconstruct
+
+    if method not in methods(noncartesian=True):
+        raise ValueError(f"method must be a non-Cartesian method, got {method!r}; choose one of "
+                         f"{sorted(methods(noncartesian=True))}")
+    raw = read_raw(path)
+    if raw.kspace.ndim != 3:
+        raise ValueError(f"{path} holds {raw.kspace.shape[0]} slices; reconstruct_radial_file reads one 2-D slice")
+    trajectory = seq_trajectory(seq)
+    c, samples, readouts = raw.kspace.shape
+    if trajectory.k.shape[:2] != (readouts, samples):
+        raise ValueError(f"{seq} plays {trajectory.k.shape[0]} readouts of {trajectory.k.shape[1]} samples but {path} "
+                         f"holds {readouts} of {samples}: the sequence file is not the one that made these data")
+    natural = trajectory.natural_shape
+    n = int(matrix) if matrix is not None else max(natural)
+    if n < 8:
+        raise ValueError(f"matrix must be at least 8 pixels, got {matrix}")
+    t = trajectory.cycles_per_pixel((n, n))
+    y = np.transpose(raw.kspace, (0, 2, 1))                      # (C, readouts, samples)
+    inside = np.all(np.abs(t) < 0.5, axis=(0, 2))                 # samples within the grid's k-space on every spoke
+    if inside.sum() < 8:
+        raise ValueError(f"a {n} x {n} grid keeps {int(inside.sum())} samples of each readout; choose a larger matrix")
+    t, y = t[:, inside], y[:, :, inside]
+    steps = [f"read {raw.format}: {c} coils, {readouts} readouts of {samples} samples; trajectory from {Path(seq).name} "
+             f"(natural grid {natural[0]} x {natural[1]}), {int(inside.sum())} samples per readout on {n} x {n}"]
+    if correct_delay:
+        delay = estimate_gradient_delay(y, t)
+        t = correct_trajectory(t, delay)
+        steps.append(f"gradient delay (RING): S_yy {delay.s_yy:+.3f}, S_xx {delay.s_xx:+.3f}, S_xy {delay.s_xy:+.3f} "
+                     f"samples, corrected")
+    flat_t, flat_y = t.reshape(-1, 2), y.reshape(c, -1)
+    maps = maps_from_center(flat_y, flat_t, (n, n), radius=min(0.1, readouts / (np.pi * n))) if c > 1 else None
+    first = reconstruct("gridding", flat_y if c > 1 else flat_y[0], flat_t, shape=(n, n), maps=maps)
+    scale = float(first.max()) or 1.0
+    image = reconstruct(method, (flat_y / scale) if c > 1 else flat_y[0] / scale, flat_t, shape=(n, n), maps=maps,
+                        **params) * np.float32(scale)
+    steps.append(f"{method}{' with maps from the centre of k-space' if c > 1 else ''}: image {image.shape}")
+    return FileReconstruction(image=image, kspace=flat_y, mask=flat_t, maps=maps, covariance=None, scale=scale,
+                              steps=steps)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m mrilab.recon FILE --method NAME --out image.npy`` (or ``.png``)."""
     import argparse
@@ -158,10 +230,17 @@ def main(argv: list[str] | None = None) -> int:
     from ..registry import methods
 
     parser = argparse.ArgumentParser(prog="python -m mrilab.recon",
-                                     description="Reconstruct an ISMRMRD or fastMRI raw-data file.")
-    parser.add_argument("file", help="an ISMRMRD (.h5) or fastMRI (.h5) file")
-    parser.add_argument("--method", default="cg_sense_tv",
-                        help=f"a multi-coil method: {', '.join(sorted(methods(multicoil=True)))} (default cg_sense_tv)")
+                                     description="Reconstruct an ISMRMRD, fastMRI or Siemens twix raw-data file; a radial "
+                                                 "twix file with its Pulseq sequence (--seq).")
+    parser.add_argument("file", help="an ISMRMRD (.h5), fastMRI (.h5) or Siemens twix (.dat) file")
+    parser.add_argument("--method", default=None,
+                        help=f"a multi-coil method: {', '.join(sorted(methods(multicoil=True)))} (default cg_sense_tv); "
+                             f"with --seq a non-Cartesian one: {', '.join(sorted(methods(noncartesian=True)))} "
+                             f"(default cg_nufft)")
+    parser.add_argument("--seq", default=None, help="the Pulseq .seq file of a radial scan (its trajectory)")
+    parser.add_argument("--matrix", type=int, default=None, help="with --seq: the image grid (default: the trajectory's)")
+    parser.add_argument("--no-delay-correction", action="store_true",
+                        help="with --seq: do not estimate and correct the gradient delay")
     parser.add_argument("--out", required=True, help="output image: .npy (float32) or .png")
     parser.add_argument("--maps", choices=MAP_METHODS, default="espirit")
     parser.add_argument("--virtual-coils", type=int, default=None, help="compress to this many coils")
@@ -172,8 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     if out.suffix not in (".npy", ".png"):
         parser.error(f"--out must end in .npy or .png, got {out.name}")
     try:
-        result = reconstruct_file(args.file, args.method, whiten=not args.no_whiten, n_virtual=args.virtual_coils,
-                                  maps=args.maps, slice_index=args.slice)
+        if args.seq is not None:
+            result = reconstruct_radial_file(args.file, args.seq, args.method or "cg_nufft", matrix=args.matrix,
+                                             correct_delay=not args.no_delay_correction)
+        else:
+            result = reconstruct_file(args.file, args.method or "cg_sense_tv", whiten=not args.no_whiten,
+                                      n_virtual=args.virtual_coils, maps=args.maps, slice_index=args.slice)
     except (ValueError, FileNotFoundError) as exc:
         parser.exit(2, f"error: {exc}\n")
     for step in result.steps:
