@@ -73,8 +73,9 @@ from .anatomy import MissingDependencyError, brain_slices
 from .protocol import remeasure
 from .shapes import IMAGE_FAMILIES
 from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, snr_db
+from .real import REAL_FILES, real_file
 
-__all__ = ["make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
+__all__ = ["real_file", "REAL_FILES", "make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
            "Split", "dataset_params", "brain_slices", "remeasure", "snr_db", "MissingDependencyError",
            "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS", "MULTICOIL_DEFAULTS",
            "RADIAL_DEFAULTS", "RADIAL_KEYS", "SPIRAL_DEFAULTS", "NONCARTESIAN_PRESETS", "split_keys"]

@@ -373,6 +373,22 @@ def _check_pairs(pairs: Any, geometry: SpokeGeometry, min_angle: float) -> np.nd
 # RING
 
 
+def _crossing_pairs(geom: SpokeGeometry, pairs: Any, candidates: np.ndarray | None, min_degrees: float,
+                    need: str) -> np.ndarray:
+    """The given ``pairs`` (checked), or the unique ``candidates`` that cross at ``min_degrees`` or more."""
+    min_angle = np.radians(min_degrees)
+    if pairs is not None:
+        return _check_pairs(pairs, geom, min_angle)
+    p = _unique_pairs(candidates)
+    e = geom.directions
+    sin = np.abs(e[p[:, 0], 0] * e[p[:, 1], 1] - e[p[:, 0], 1] * e[p[:, 1], 0])
+    p = p[sin >= np.sin(min_angle)]
+    if len(p) == 0:
+        raise ValueError(f"traj's spokes all lie within {min_degrees:g} degrees of one line, so no two cross at a clear "
+                         f"angle; {need}")
+    return p
+
+
 def _quadratic_step(patch: np.ndarray) -> np.ndarray:
     """The minimum, in grid steps from the centre, of the quadratic fitted to 3 x 3 cost patches (P, 3, 3)."""
     x, y = np.meshgrid([-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0], indexing="ij")
@@ -508,17 +524,8 @@ def estimate_gradient_delay(kdata: Any, traj: Any, *, model: str = "tensor", pai
                       "pass the data of all receive coils", RuntimeWarning, stacklevel=2)
     if geom.n_spokes < 2:
         raise ValueError(f"traj has {geom.n_spokes} spoke; RING intersects pairs of spokes at different angles")
-    min_angle = np.radians(10.0)
-    if pairs is None:
-        p = _unique_pairs(_partners(geom.angles, np.pi / 2, min(partners, geom.n_spokes - 1)))
-        e = geom.directions
-        sin = np.abs(e[p[:, 0], 0] * e[p[:, 1], 1] - e[p[:, 0], 1] * e[p[:, 1], 0])
-        p = p[sin >= np.sin(min_angle)]
-        if len(p) == 0:
-            raise ValueError("traj's spokes all lie within 10 degrees of one line, so no two cross at a clear "
-                             "angle; RING needs spokes at different angles")
-    else:
-        p = _check_pairs(pairs, geom, min_angle)
+    p = _crossing_pairs(geom, pairs, _partners(geom.angles, np.pi / 2, min(partners, geom.n_spokes - 1)), 10.0,
+                        "RING needs spokes at different angles")
     coef, freq = _trig(y)
     offsets, mismatch, edge = _intersect(coef, freq, n, geom.centre, p, search, step)
     used = ~edge
@@ -638,20 +645,11 @@ def intersection_residual(kdata: Any, traj: Any, *, pairs: Any = None) -> float:
     """
     geom = spoke_geometry(traj, through_centre=False)
     y = _spoke_data(kdata, geom.n_spokes, geom.n_samples)
-    min_angle = np.radians(20.0)
     if geom.n_spokes < 2:
         raise ValueError(f"traj has {geom.n_spokes} spoke; the residual compares pairs of crossing spokes")
-    if pairs is None:
-        found = [_partners(geom.angles, np.radians(a), 1) for a in (30.0, 60.0, 90.0)]
-        p = _unique_pairs(np.concatenate(found))
-        e = geom.directions
-        sin = np.abs(e[p[:, 0], 0] * e[p[:, 1], 1] - e[p[:, 0], 1] * e[p[:, 1], 0])
-        p = p[sin >= np.sin(min_angle)]
-        if len(p) == 0:
-            raise ValueError("traj's spokes all lie within 20 degrees of one line; the residual needs spokes that "
-                             "cross at clearly different angles")
-    else:
-        p = _check_pairs(pairs, geom, min_angle)
+    candidates = None if pairs is not None else np.concatenate(
+        [_partners(geom.angles, np.radians(a), 1) for a in (30.0, 60.0, 90.0)])
+    p = _crossing_pairs(geom, pairs, candidates, 20.0, "the residual needs spokes that cross at clearly different angles")
     e = geom.directions
     i, j = p[:, 0], p[:, 1]
     # origin_i + t_i h e_i = origin_j + t_j h e_j, t in samples from each spoke's centre index
