@@ -33,6 +33,8 @@ not the sequence's (the ``.seq`` file is the truth there, and ``attrs["pulseq"]`
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -159,7 +161,8 @@ def read_twix(path: str | os.PathLike, *, measurement: int = -1) -> RawData:
         raise ValueError(f"{path} is not a Siemens twix file (no VB or VD/VE header in its first bytes); "
                          f"read_twix reads the .dat files that a Siemens scanner's raw-data export writes")
     try:
-        scans = twixtools.map_twix(str(path), verbose=False)
+        with contextlib.redirect_stdout(io.StringIO()):  # twixtools prints notes on the file's layout
+            scans = twixtools.map_twix(str(path), verbose=False)
     except Exception as exc:  # twixtools raises whatever its parser meets on a damaged file
         raise ValueError(f"{path} could not be read as a twix file ({type(exc).__name__}: {exc}); is it "
                          f"truncated or damaged? Compare its size and checksum with the original") from None
