@@ -16,8 +16,9 @@ import numpy as np
 __all__ = ["keep", "table"]
 
 
-def keep(name: str, value: Any) -> Any:
-    """Glue ``value`` under ``name`` for the text (not displayed); returns ``value``.
+def keep(name: str, value: Any) -> None:
+    """Glue ``value`` under ``name`` for the text (not displayed; returns nothing, so a cell that ends with it
+    prints nothing).
 
     Numbers are glued as Python floats (myst-nb formats those), anything else as it is.
     """
@@ -30,7 +31,6 @@ def keep(name: str, value: Any) -> Any:
     else:
         glued = value
     glue(name, glued, display=False)
-    return value
 
 
 def _cell(value: Any, fmt: str) -> str:

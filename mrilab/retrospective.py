@@ -99,7 +99,7 @@ class Scan:
         Where the noise was estimated, and where scores are computed.
     rss, sense : float32 ndarray (H, W)
         The two fully sampled references: root-sum-of-squares, and the SENSE combination with ESPIRiT
-        maps from the fully sampled centre (``calibration`` columns).
+        maps from the fully sampled centre (``calibration`` columns, ``calib_rows`` rows).
     maps : complex ndarray (C, H, W)
         Those maps.
     """
@@ -115,7 +115,8 @@ class Scan:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def prepare_scan(kspace: Any, *, n_virtual: int | None = None, calibration: int = 24) -> Scan:
+def prepare_scan(kspace: Any, *, n_virtual: int | None = None, calibration: int = 24,
+                 calib_rows: int | None = None) -> Scan:
     """Whiten a fully sampled multi-coil scan with its background noise, compress it, and make its references.
 
     Parameters
@@ -125,7 +126,10 @@ def prepare_scan(kspace: Any, *, n_virtual: int | None = None, calibration: int 
     n_virtual : int or None, keyword-only
         Compress to this many virtual coils (after whitening); None keeps them all.
     calibration : int, keyword-only
-        The central columns (and rows) from which the reference's ESPIRiT maps are estimated.
+        The central columns from which the reference's ESPIRiT maps are estimated.
+    calib_rows : int or None, keyword-only
+        ESPIRiT's calibration rows (:func:`mrilab.multicoil.espirit_maps`): None takes every readout row of
+        those columns, a number the central rows (``calibration`` for a square region).
     """
     from .fourier import ifft2c
     from .multicoil import compression_matrix, espirit_maps, prewhiten, rss
@@ -151,7 +155,7 @@ def prepare_scan(kspace: Any, *, n_virtual: int | None = None, calibration: int 
     h, w = k.shape[-2:]
     cal = np.zeros((h, w), dtype=bool)
     cal[:, w // 2 - calibration // 2:w // 2 - calibration // 2 + calibration] = True
-    maps = espirit_maps(kw, cal, calib_rows=calibration) if len(kw) > 1 else np.ones_like(kw)
+    maps = espirit_maps(kw, cal, calib_rows=calib_rows) if len(kw) > 1 else np.ones_like(kw)
     sense = np.abs(np.sum(np.conj(maps) * coils, axis=0)).astype(np.float32)
     return Scan(kspace=kw, covariance=covariance, noise_std=float(noise / reference.max()), background=background,
                 support=object_support(reference), rss=reference, sense=sense, maps=maps,

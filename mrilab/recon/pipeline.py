@@ -168,7 +168,9 @@ def reconstruct_radial_file(path: str | os.PathLike, seq: str | os.PathLike, met
         The image grid (square); None: the grid whose k-space the trajectory reaches (``2 kmax FOV``).
         On a coarser grid only the samples inside its k-space are kept.
     correct_delay : bool, keyword-only
-        Estimate the gradient delay from the data (RING) and reconstruct on the corrected trajectory.
+        Estimate the gradient delay from the data (RING) and reconstruct on the corrected trajectory, if that
+        lowers the disagreement of crossing spokes (:func:`mrilab.noncartesian.intersection_residual`); a
+        delay too small to measure is left alone.
     **params
         Passed to the method.
 
@@ -179,7 +181,7 @@ def reconstruct_radial_file(path: str | os.PathLike, seq: str | os.PathLike, met
         ``mask`` the trajectory used ``(M, 2)``, ``maps`` (None for one coil) and the steps.
     """
     from ..io import read_raw, seq_trajectory
-    from ..noncartesian import correct_trajectory, estimate_gradient_delay, maps_from_center
+    from ..noncartesian import correct_trajectory, estimate_gradient_delay, intersection_residual, maps_from_center
     from ..registry import methods, reconstruct
 
     if method not in methods(noncartesian=True):
@@ -207,9 +209,13 @@ def reconstruct_radial_file(path: str | os.PathLike, seq: str | os.PathLike, met
              f"(natural grid {natural[0]} x {natural[1]}), {int(inside.sum())} samples per readout on {n} x {n}"]
     if correct_delay:
         delay = estimate_gradient_delay(y, t)
-        t = correct_trajectory(t, delay)
+        moved = correct_trajectory(t, delay)
+        before, after = intersection_residual(y, t), intersection_residual(y, moved)
+        kept = after < before
+        t = moved if kept else t
         steps.append(f"gradient delay (RING): S_yy {delay.s_yy:+.3f}, S_xx {delay.s_xx:+.3f}, S_xy {delay.s_xy:+.3f} "
-                     f"samples, corrected")
+                     f"samples; crossing spokes' residual {before:.4f} -> {after:.4f}: "
+                     f"{'corrected' if kept else 'not corrected (too small to measure)'}")
     flat_t, flat_y = t.reshape(-1, 2), y.reshape(c, -1)
     maps = maps_from_center(flat_y, flat_t, (n, n), radius=min(0.1, readouts / (np.pi * n))) if c > 1 else None
     first = reconstruct("gridding", flat_y if c > 1 else flat_y[0], flat_t, shape=(n, n), maps=maps)
