@@ -126,7 +126,8 @@ def predict_nufft(model: torch.nn.Module, kdata: Any, traj: Any, shape: Any, *, 
         rhs, kernel = normal_equations(y, t, shape, w)
     model.eval()
     rhs, kernel = torch.from_numpy(rhs), torch.from_numpy(kernel)
-    s = None if maps is None else torch.from_numpy(np.asarray(maps, dtype=np.complex64))
+    # a copy: the maps may be a read-only view (np.broadcast_to), which torch must not share
+    s = None if maps is None else torch.from_numpy(np.array(maps, dtype=np.complex64))
     out = []
     with torch.inference_mode():
         for i in range(0, len(rhs), batch_size):
