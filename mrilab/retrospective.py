@@ -165,11 +165,9 @@ def prepare_scan(kspace: Any, *, n_virtual: int | None = None, calibration: int 
 def virtual_coil(kspace: Any) -> np.ndarray:
     """One coil's k-space ``(H, W)`` from many: the first virtual coil of :func:`mrilab.multicoil.compression_matrix`
     (the combination with the most energy; a single-coil scan's counterpart)."""
-    from .multicoil import compression_matrix
+    from .multicoil import compress_coils
 
-    k = np.asarray(kspace)
-    u, _ = compression_matrix(k, 1)
-    return np.einsum("vc,chw->vhw", u, k)[0].astype(np.complex64)
+    return compress_coils(np.asarray(kspace), 1)[0]
 
 
 def reconstruct_scan(method: str, kspace: Any, mask: Any, *, maps: Any = None, **params: Any) -> np.ndarray:
