@@ -46,7 +46,7 @@ from .data import ensure_dataset, load_dataset, make_dataset
 from .fourier import fft2c, ifft2c
 from .metrics import evaluate, psnr, rmse, ssim
 from .phantom import random_phantom, shepp_logan
-from .recon import zero_filled
+from .zero_filling import zero_filled
 from .sampling import cartesian_mask, effective_acceleration, point_spread_function
 from .tv import total_variation, tv_cs, tv_denoise
 from .wavelet import wavelet_cs

@@ -26,8 +26,8 @@ def keep(name: str, value: Any) -> None:
 
     if isinstance(value, (bool, np.bool_)):
         glued: Any = bool(value)
-    elif isinstance(value, (int, float, np.integer, np.floating)):
-        glued = float(value)
+    elif isinstance(value, (int, float, np.integer, np.floating)) or (isinstance(value, np.ndarray) and value.size == 1):
+        glued = float(np.asarray(value).item())
     else:
         glued = value
     glue(name, glued, display=False)

@@ -31,7 +31,7 @@ import numpy as np
 
 from ._checks import as_stack, kspace_and_mask
 from .interp import interpolate_kspace
-from .recon import zero_filled
+from .zero_filling import zero_filled
 from .tv import TV_CS_BY_ACCELERATION, TV_CS_BY_NOISE, TV_CS_DEFAULTS, tv_cs, tv_denoise
 from .wavelet import WAVELET_CS_BY_NOISE, WAVELET_CS_DEFAULTS, wavelet_cs
 
@@ -115,7 +115,9 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
         Multi-coil methods (Part V: ``zero_filled_rss``, ``sense``, ``cg_sense``,
         ``cg_sense_tv``, ``grappa``) take ``(C, H, W)`` or ``(N, C, H, W)``. The non-Cartesian
         methods (Part VI: ``gridding``, ``cg_nufft``, ``tv_nufft``) take samples ``kdata``:
-        ``(M,)``, ``(N, M)``, ``(N, C, M)``, or ``(C, M)`` for one image with ``maps=``.
+        ``(M,)``, ``(N, M)``, ``(N, C, M)``, or ``(C, M)`` for one image with ``maps=``. The
+        rule for two axes: without ``maps`` they are ``(N, M)``, N single-coil images; with
+        ``maps`` they are ``(C, M)``, one image of C coils (pass ``(1, C, M)`` to be explicit).
     mask : bool ndarray, shape (H, W) or (N, H, W)
         One mask for all images (and coils) or one per image. For the non-Cartesian methods the
         trajectory ``traj`` instead, ``(..., M, 2)`` in cycles per pixel, the same for every image;
@@ -192,6 +194,9 @@ def tuned_parameters(table: dict[float, dict[str, Any]], noise_std: float) -> di
     if noise_std in table:
         return dict(table[noise_std])
     if noise_std > levels[-1]:
+        if levels[-1] <= 0:
+            raise ValueError(f"the table was tuned at noise 0 only, so noise_std={noise_std!r} has no level to "
+                             f"scale from; tune the method at this noise level (or add a level above 0 to the table)")
         top = dict(table[levels[-1]])
         top["lam"] *= noise_std / levels[-1]
         return top
@@ -277,6 +282,8 @@ WEIGHT_SETS = {
     "multicoil": {"unrolled_multicoil": "unrolled_multicoil.pt"},
     # Part VII: trained on every acceleration from 3 to 8 and noise from 0 to 0.03 at once
     "robust": {"unrolled": "unrolled_robust.pt", "unrolled_multicoil": "unrolled_multicoil_robust.pt"},
+    # Part VIII: the robust recipe retrained with a single-coil scan's variation (size, shading, noise to 0.06)
+    "varied": {"unrolled": "unrolled_varied.pt"},
     # Part VII: trained on undersampled measurements only (SSDU), no reference image
     "self_supervised": {"unrolled": "unrolled_ssdu.pt", "unrolled_multicoil": "unrolled_multicoil_ssdu.pt"},
     # Part VII: a denoiser trained on domain-randomised objects (no ellipse, no real image)
@@ -315,7 +322,7 @@ def _network(method: str, expected: str):
     def run(k, m, weights):
         import torch
 
-        from .train import predict
+        from .models.inference import predict
 
         path = weights_path(method, weights)
         if not path.is_file():
@@ -420,7 +427,7 @@ def _register_noncartesian():
 
 def _unrolled_nufft(y, t, shape, s, weights):
     """The non-Cartesian unrolled network on a stack (N, C, M); C = 1 without maps is one coil."""
-    from .train.nufft import predict_nufft
+    from .models.inference import predict_nufft
 
     one = y.shape[1] == 1 and s is None
     path = weights_path("unrolled_nufft", weights or ("radial" if one else "radial_multicoil"))
@@ -428,6 +435,12 @@ def _unrolled_nufft(y, t, shape, s, weights):
         raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train unrolled-nufft"
                                 f"{'' if one else ' --multicoil'}` (or `make weights`)")
     model = _cached_model(str(path), path.stat().st_mtime, "UnrolledNUFFT")
+    trained_coils = int((model.info.get("dataset") or {}).get("n_coils") or 1)
+    if one != (trained_coils == 1):  # another coil count of the same kind is fine: the maps combine the coils
+        raise ValueError(f"the unrolled_nufft network in {path} was trained on "
+                         f"{'single-coil data' if trained_coils == 1 else f'{trained_coils} coils with maps'}, "
+                         f"got {'one coil without maps' if one else f'{y.shape[1]} coils with maps'}; use the "
+                         f"{'radial_multicoil' if not one else 'radial'} weights (the default for these data)")
     trained = (model.info.get("dataset") or {}).get("size")
     if trained and tuple(shape) != (trained, trained):
         raise ValueError(f"the unrolled_nufft network in {path} was trained on {trained} x {trained} images, got "
@@ -521,7 +534,7 @@ def _unrolled_multicoil(k, m, s, weights):
     import torch
 
     from .multicoil import estimate_maps
-    from .train import predict
+    from .models.inference import predict
 
     path = weights_path("unrolled_multicoil", weights)
     if not path.is_file():

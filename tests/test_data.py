@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -130,3 +131,14 @@ def test_command_line(tmp_path):
     assert len(mrilab.load_dataset(out, "train")) == 3
     bad = subprocess.run(cmd + ["--acceleration", "0.5"], capture_output=True, text=True)
     assert bad.returncode == 2 and "acceleration must be a number >= 1" in bad.stderr
+
+
+def test_book_dataset_resolves_against_the_checkout_not_the_working_directory(tmp_path, monkeypatch):
+    import mrilab.data as data
+
+    monkeypatch.setattr(data, "ensure_dataset", lambda path, **params: path)  # the path, nothing generated
+    monkeypatch.delenv("MRILAB_SEED", raising=False)
+    monkeypatch.chdir(tmp_path)  # anywhere but notebooks/
+    path = data.book_dataset(preset="realistic")
+    assert path == Path(data.__file__).resolve().parents[2] / "data" / "mri_dataset_realistic.h5"
+    assert data.book_dataset(tmp_path, preset="realistic") == tmp_path / "mri_dataset_realistic.h5"

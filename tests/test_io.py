@@ -173,3 +173,100 @@ def test_partial_fourier_scan_through_the_pipeline(tmp_path, scan):
     for name in ("homodyne", "pocs"):
         out = reconstruct_file(tmp_path / "pf.h5", name).image
         assert mrilab.psnr(ref, out) > mrilab.psnr(ref, zf) + 2, name
+
+
+@pytest.mark.parametrize("reader", ["read_raw", "read_ismrmrd", "read_fastmri"])
+def test_every_reader_says_what_is_wrong_with_a_bad_file(tmp_path, scan, reader):
+    """Truncated, random and text files get one message from every reader: what the file is, and the fix."""
+    import mrilab.io as io
+
+    read = getattr(io, reader)
+    good = write_ismrmrd(tmp_path / "good.h5", scan[-1]) if reader != "read_fastmri" else write_fastmri(
+        tmp_path / "good.h5", scan[-1])
+    data = good.read_bytes()
+    (tmp_path / "cut.h5").write_bytes(data[: len(data) // 3])
+    (tmp_path / "random.h5").write_bytes(np.random.default_rng(0).bytes(4096))
+    (tmp_path / "text.h5").write_text("kspace, coils, readout\n" * 50)
+    with pytest.raises(ValueError, match="starts with HDF5's signature but cannot be read.*truncated or damaged"):
+        read(tmp_path / "cut.h5")
+    for name in ("random.h5", "text.h5"):
+        with pytest.raises(ValueError, match="neither HDF5 nor a Siemens twix" if reader == "read_raw"
+                           else "is not an HDF5 file"):
+            read(tmp_path / name)
+    with pytest.raises(FileNotFoundError):
+        read(tmp_path / "missing.h5")
+
+
+def test_read_ismrmrd_places_lines_about_the_centre_and_skips_what_is_not_imaging(tmp_path, scan):
+    """Partial Fourier with lines numbered from 0, a partial echo, averages, phase-correction and navigator
+    readouts, a noise scan at another dwell time, and loops the book does not reconstruct."""
+    import ismrmrd
+
+    from mrilab.io import read_ismrmrd
+    from mrilab.io.ismrmrd_file import ismrmrd_header
+
+    import dataclasses
+
+    raw = scan[-1]
+    c, h, w = raw.kspace.shape
+    first = w // 4  # a partial-Fourier scan: lines first..w-1, numbered 0..w-1-first, centre w//2 - first
+    raw_pf = dataclasses.replace(raw, phase_encode_limits=(0, w - 1 - first, w // 2 - first))
+    cut = h // 8    # a partial echo: the first h//8 readout samples not acquired
+    rng = np.random.default_rng(1)
+    path = tmp_path / "pf.h5"
+    with ismrmrd.Dataset(str(path), "dataset", create_if_needed=True) as dset:
+        dset.write_xml_header(ismrmrd_header(raw_pf))
+        noise = (rng.standard_normal((c, 256)) + 1j * rng.standard_normal((c, 256))).astype(np.complex64)
+        acq = ismrmrd.Acquisition.from_array(noise, sample_time_us=5.0)
+        acq.set_flag(ismrmrd.ACQ_IS_NOISE_MEASUREMENT)
+        dset.append_acquisition(acq)
+        for flag in (ismrmrd.ACQ_IS_PHASECORR_DATA, ismrmrd.ACQ_IS_NAVIGATION_DATA, ismrmrd.ACQ_IS_DUMMYSCAN_DATA):
+            junk = ismrmrd.Acquisition.from_array(np.full((c, h), 99, dtype=np.complex64), center_sample=h // 2)
+            junk.idx.kspace_encode_step_1 = 0
+            junk.set_flag(flag)
+            dset.append_acquisition(junk)
+        for col in range(first, w):
+            for average in (0, 1):
+                line = raw.kspace[:, :, col] + (0.5 if average else -0.5)  # the average is the line itself
+                acq = ismrmrd.Acquisition.from_array(np.ascontiguousarray(line[:, cut:], dtype=np.complex64),
+                                                     center_sample=h // 2 - cut, sample_time_us=2.5)
+                acq.idx.kspace_encode_step_1 = col - first
+                acq.idx.average = average
+                dset.append_acquisition(acq)
+    out = read_ismrmrd(path)
+    np.testing.assert_allclose(out.kspace[:, cut:, first:], raw.kspace[:, cut:, first:], atol=1e-5)
+    assert not out.kspace[:, :cut].any() and not out.kspace[:, :, :first].any()
+    assert out.mask[0, first:].all() and not out.mask[0, :first].any()
+    # the noise scan, at twice the imaging dwell time, is scaled to the imaging bandwidth
+    np.testing.assert_allclose(out.noise, noise * np.sqrt(5.0 / 2.5), rtol=1e-6)
+    with ismrmrd.Dataset(str(path), "dataset", create_if_needed=False) as dset:
+        acq = ismrmrd.Acquisition.from_array(np.zeros((c, h), dtype=np.complex64))
+        acq.idx.kspace_encode_step_1 = 3
+        acq.idx.repetition = 1
+        dset.append_acquisition(acq)
+    with pytest.raises(ValueError, match="repetition 1: several repetitions.*split the file"):
+        read_ismrmrd(path)
+
+
+def test_read_fastmri_reads_a_header_without_the_optional_fields(tmp_path, scan):
+    import h5py
+
+    from mrilab.io import read_fastmri
+
+    raw = scan[-1]
+    path = write_fastmri(tmp_path / "f.h5", raw)
+    h, w = raw.kspace.shape[-2:]
+    minimal = (f'<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><encoding>'
+               f'<encodedSpace><matrixSize><x>{h}</x><y>{w}</y><z>1</z></matrixSize></encodedSpace>'
+               f'</encoding></ismrmrdHeader>')
+    with h5py.File(path, "r+") as f:
+        del f["ismrmrd_header"]
+        f["ismrmrd_header"] = minimal.encode()
+    out = read_fastmri(path)
+    assert out.recon_shape == (h, w) and out.phase_encode_limits is None
+    np.testing.assert_array_equal(out.kspace, raw.kspace)
+    with h5py.File(path, "r+") as f:
+        del f["ismrmrd_header"]
+        f["ismrmrd_header"] = b"<ismrmrdHeader><encoding></encoding></ismrmrdHeader>"
+    with pytest.raises(ValueError, match="no <encoding><encodedSpace><matrixSize>"):
+        read_fastmri(path)

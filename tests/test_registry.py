@@ -81,6 +81,10 @@ def test_tuned_parameters_follow_the_noise():
     assert top == pytest.approx(2 * TV_CS_BY_NOISE[levels[-1]]["lam"])
     with pytest.raises(ValueError, match="noise_std must be a number >= 0"):
         tuned_parameters(TV_CS_BY_NOISE, -0.01)
+    # a table tuned without noise only has nothing to scale from (it divided by zero once)
+    assert tuned_parameters({0.0: dict(lam=0.01)}, 0.0) == dict(lam=0.01)
+    with pytest.raises(ValueError, match="tuned at noise 0 only.*tune the method at this noise level"):
+        tuned_parameters({0.0: dict(lam=0.01)}, 0.02)
     assert methods()["tv_cs"].defaults["noise_std"] is None  # seed defaults unless noise is given
     assert TV_CS_DEFAULTS["lam"] > 0
 
@@ -103,7 +107,7 @@ def test_weight_sets_and_grid_size():
     assert weights_path("cascade", "realistic") == WEIGHTS_DIR / "cascade_realistic.pt"
     assert str(weights_path("cascade", "/some/where.pt")) == "/some/where.pt"
     assert weights_path("unrolled", "realistic") == WEIGHTS_DIR / "unrolled_realistic.pt"
-    with pytest.raises(ValueError, match="the 'seed' weight set has no unrolled; its weight sets are \\['realistic', 'robust', 'self_supervised'\\]"):
+    with pytest.raises(ValueError, match="the 'seed' weight set has no unrolled; its weight sets are \\['realistic', 'robust', 'self_supervised', 'varied'\\]"):
         weights_path("unrolled", "seed")
     rng = np.random.default_rng(0)
     for size in (64, 100):

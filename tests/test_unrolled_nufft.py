@@ -186,3 +186,6 @@ def test_registry_errors_name_the_fix(small_radial):
         mrilab.reconstruct("unrolled_nufft", test.kdata, t, shape=(48, 48))
     with pytest.raises(FileNotFoundError, match="train them"):
         mrilab.reconstruct("unrolled_nufft", test.kdata, t, shape=(48, 48), weights="/nonexistent.pt")
+    # a checkpoint trained with coils refuses one coil without maps (and the other way round), naming the weights
+    with pytest.raises(ValueError, match="trained on 8 coils with maps, got one coil without maps.*use the radial weights"):
+        mrilab.reconstruct("unrolled_nufft", test.kdata, t, shape=(128, 128), weights="radial_multicoil")

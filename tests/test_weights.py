@@ -36,7 +36,7 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
     # scored on the data of its own set (the robust network and the randomized denoiser: on the realistic
     # data; the randomized denoiser was trained on randomized objects drawn in memory)
     coils = "multicoil" if name == "unrolled_multicoil" else "realistic"
-    expected = {"robust": coils, "randomized": "realistic", "self_supervised": coils}
+    expected = {"robust": coils, "randomized": "realistic", "self_supervised": coils, "varied": "realistic"}
     assert preset == expected.get(weight_set, weight_set)
     if weight_set == "robust":  # mixed accelerations; the multi-coil one started from chapter 16's weights
         assert model.info["accelerations"] == [3.0, 8.0]
@@ -44,6 +44,11 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
             assert Path(model.info["init"]).name == "unrolled_multicoil.pt"
     if weight_set == "randomized":
         assert model.info["family"] == "randomized"
+    if weight_set == "varied":  # the robust recipe with a scanner's variation drawn per sample (chapter 23)
+        from mrilab.train.recipes import UNROLLED_VARIED
+
+        assert model.info["accelerations"] == [3.0, 8.0] and model.info["noise_range"] == list(UNROLLED_VARIED["noise"])
+        assert model.info["variation"] == {k: list(v) for k, v in UNROLLED_VARIED["variation"].items()}
     if weight_set == "self_supervised":  # trained on the measurements alone, with the k-space loss
         assert model.info["loss"] == "kspace" and 0 < model.info["split_ratio"] < 1
         if name == "unrolled_multicoil":  # its denoiser started from the single-coil SSDU network's, no reference
@@ -87,7 +92,7 @@ def test_the_ablations_are_shipped_and_differ_from_the_reference_in_one_setting(
 
 def test_chapter_22s_ablations_are_shipped_with_their_options():
     from mrilab.registry import ablation_path
-    from mrilab.train.__main__ import UNROLLED_SSDU
+    from mrilab.train.recipes import UNROLLED_SSDU
     from mrilab.train.unrolled import SELF_SUPERVISION_ABLATIONS
 
     for name, (command, args, epochs) in SELF_SUPERVISION_ABLATIONS.items():

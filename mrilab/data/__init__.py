@@ -585,13 +585,19 @@ def book_seed() -> int:
     return int(value)
 
 
-def book_dataset(folder: str | os.PathLike = Path("..") / "data", *, preset: str = "seed") -> Path:
+def book_dataset(folder: str | os.PathLike | None = None, *, preset: str = "seed") -> Path:
     """Make (if needed) and return the chapters' dataset for :func:`book_seed`.
 
     ``folder/mri_dataset.h5`` (``mri_dataset_realistic.h5``, ``mri_anatomy.h5`` for the
     other presets) with seed 0, ``folder/mri_dataset_seed1.h5`` and so on for another seed,
-    so that datasets of several seeds live side by side.
+    so that datasets of several seeds live side by side. The default ``folder`` is the
+    checkout's ``data/`` (beside ``pyproject.toml``), wherever the caller runs; for an
+    installed copy without a checkout, ``../data`` from the working directory, as the
+    chapters in ``notebooks/`` see it.
     """
+    if folder is None:
+        root = Path(__file__).resolve().parents[2]
+        folder = root / "data" if (root / "pyproject.toml").is_file() else Path("..") / "data"
     seed = book_seed()
     name = Path(DEFAULT_PATHS[preset]).name
     if seed != DEFAULTS["seed"]:

@@ -27,7 +27,7 @@ import numpy as np
 from .._io import atomic_path
 from ..multicoil.calibration import acs_block
 from ..fourier import ifft2c
-from .raw import RawData
+from .raw import RawData, check_hdf5, damaged_message
 
 __all__ = ["read_fastmri", "write_fastmri"]
 
@@ -39,22 +39,27 @@ def read_fastmri(path: str | os.PathLike) -> RawData:
     ``(N, 1, H, W)`` for single-coil files (one coil). The mask is the file's ``mask`` if it has
     one, else the columns that hold any non-zero sample; the calibration columns are the run of
     sampled columns through the centre. ``recon_shape`` comes from the header's
-    ``reconSpace`` (320 x 320 in fastMRI), or half the readout if there is no header.
+    ``reconSpace`` (320 x 320 in fastMRI), or half the readout if there is no header. A header
+    without the optional fields is read for what it has (:func:`mrilab.io.ismrmrd_file.encoding_of`).
+    A file that is not HDF5, or is truncated, is refused with the reason
+    (:func:`mrilab.io.raw.check_hdf5`).
     """
     import h5py
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no file at {path}")
-    with h5py.File(path, "r") as f:
-        if "kspace" not in f:
-            raise ValueError(f"{path} has no 'kspace' dataset: not a fastMRI file (datasets: {sorted(f)})")
-        k = np.asarray(f["kspace"][()])
-        file_mask = np.asarray(f["mask"][()]) if "mask" in f else None
-        xml = f["ismrmrd_header"][()] if "ismrmrd_header" in f else b""
-        ref_name = next((n for n in ("reconstruction_rss", "reconstruction_esc") if n in f), None)
-        reference = np.asarray(f[ref_name][()], dtype=np.float32) if ref_name else None
-        attrs = {key: (v.decode() if isinstance(v, bytes) else v) for key, v in f.attrs.items()}
+    check_hdf5(path, "fastMRI")
+    try:
+        with h5py.File(path, "r") as f:
+            if "kspace" not in f:
+                raise ValueError(f"{path} has no 'kspace' dataset: not a fastMRI file (datasets: {sorted(f)})")
+            k = np.asarray(f["kspace"][()])
+            file_mask = np.asarray(f["mask"][()]) if "mask" in f else None
+            xml = f["ismrmrd_header"][()] if "ismrmrd_header" in f else b""
+            ref_name = next((n for n in ("reconstruction_rss", "reconstruction_esc") if n in f), None)
+            reference = np.asarray(f[ref_name][()], dtype=np.float32) if ref_name else None
+            attrs = {key: (v.decode() if isinstance(v, bytes) else v) for key, v in f.attrs.items()}
+    except OSError as exc:
+        raise ValueError(damaged_message(path, exc, "fastMRI")) from None
     if not np.iscomplexobj(k) or k.ndim not in (3, 4):
         raise ValueError(f"{path}: 'kspace' must be complex (slices, coils, readout, phase encodes) or (slices, "
                          f"readout, phase encodes), got {k.dtype} of shape {k.shape}")
@@ -73,7 +78,8 @@ def read_fastmri(path: str | os.PathLike) -> RawData:
     if xml:
         from .ismrmrd_file import encoding_of
 
-        _, encoded, recon, limits = encoding_of(xml)
+        enc = encoding_of(xml)
+        encoded, recon, limits = enc.encoded, enc.recon, enc.limits
         if encoded[:2] != (h, w):
             raise ValueError(f"{path}: the header's encoded space is {encoded[0]} x {encoded[1]} but 'kspace' is "
                              f"{h} x {w}; the header disagrees with the data")

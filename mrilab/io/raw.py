@@ -19,12 +19,13 @@ Conventions (the book's, and how each format maps onto them):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["RawData"]
+__all__ = ["RawData", "check_hdf5", "damaged_message", "is_twix"]
 
 
 @dataclass
@@ -89,3 +90,54 @@ class RawData:
             return 1.0
         lo, hi, _ = self.phase_encode_limits
         return (hi - lo + 1) / self.kspace.shape[-1]
+
+
+def damaged_message(path, exc: BaseException, kind: str) -> str:
+    """The one message for an HDF5 file that starts as one but cannot be read (every reader uses it)."""
+    size = path.stat().st_size if hasattr(path, "stat") and path.exists() else "?"
+    return (f"{path} starts with HDF5's signature but cannot be read as {kind} raw data ({exc}); the file is "
+            f"truncated or damaged ({size} bytes): copy or download it again (a transfer that did not finish "
+            f"leaves such a file)")
+
+
+def check_hdf5(path, kind: str) -> None:
+    """Refuse, with the reason and the fix, a path that is not a readable HDF5 file.
+
+    ``kind`` names the format the caller reads (``"ISMRMRD"``, ``"fastMRI"``). A missing file raises
+    :class:`FileNotFoundError`; a file without HDF5's signature (a text file, random bytes, a twix
+    file given to an HDF5 reader) and one that has the signature but cannot be opened (truncated)
+    raise :class:`ValueError`, each with one message whichever reader meets it.
+    """
+    from pathlib import Path
+
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file at {path}")
+    if not h5py.is_hdf5(path):
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+        hint = (" It looks like a Siemens twix file: read it with mrilab.io.read_twix, or with read_raw, which "
+                "tells the formats apart." if is_twix(path) else "")
+        raise ValueError(f"{path} is not an HDF5 file (it starts with {head!r}, not HDF5's signature), so it cannot "
+                         f"be {kind} raw data, which is HDF5.{hint} If it should be, it is damaged: copy or "
+                         f"download it again")
+    try:
+        with h5py.File(path, "r"):
+            pass
+    except OSError as exc:
+        raise ValueError(damaged_message(path, exc, kind)) from None
+
+
+def is_twix(path: str | os.PathLike) -> bool:
+    """Whether a file looks like a Siemens twix file: a VD/VE multi-raid header, or a VB header length
+    followed by the protocol's text (``Config``) in its first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(10_240)
+    if len(head) < 8:
+        return False
+    first, second = np.frombuffer(head[:8], dtype="<u4")
+    if first == 0 and 0 < second < 64:  # VD/VE: a zero word, then the number of measurements
+        return True
+    return 32 <= first < 1 << 26 and b"Config" in head[:4096]  # VB: the header's length, then its text

@@ -24,7 +24,7 @@ def read_raw(path: str | os.PathLike) -> RawData:
     """
     import h5py
 
-    from .twix_file import is_twix
+    from .raw import check_hdf5, damaged_message, is_twix
 
     path = Path(path)
     if not path.is_file():
@@ -32,14 +32,20 @@ def read_raw(path: str | os.PathLike) -> RawData:
     if not h5py.is_hdf5(path) and is_twix(path):
         from .twix_file import read_twix
         return read_twix(path)
+    if not h5py.is_hdf5(path):
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+        raise ValueError(f"{path} is neither HDF5 nor a Siemens twix file (it starts with {head!r}); mrilab reads "
+                         f"ISMRMRD (.h5), fastMRI (.h5) and Siemens twix (.dat) raw data; convert other vendors' "
+                         f"files (GE P-files, Philips .raw) with their ISMRMRD converter first, and copy a damaged "
+                         f"file again")
+    check_hdf5(path, "ISMRMRD or fastMRI")  # the signature is there: refuse a truncated file with the reason
     try:
         with h5py.File(path, "r") as f:
             fastmri = "kspace" in f
             groups = [k for k, v in f.items() if isinstance(v, h5py.Group) and "xml" in v]
     except OSError as exc:
-        raise ValueError(f"{path} is neither HDF5 nor a Siemens twix file ({exc}); mrilab reads ISMRMRD (.h5), "
-                         f"fastMRI (.h5) and Siemens twix (.dat) raw data; convert other vendors' files (GE "
-                         f"P-files, Philips .raw) with their ISMRMRD converter first") from None
+        raise ValueError(damaged_message(path, exc, "ISMRMRD or fastMRI")) from None
     if fastmri:
         from .fastmri_file import read_fastmri
         return read_fastmri(path)

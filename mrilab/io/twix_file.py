@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .raw import RawData
+from .raw import RawData, is_twix  # is_twix: byte sniffing, kept low for every reader
 
 __all__ = ["read_twix", "is_twix", "twix_header_facts"]
 
@@ -56,19 +56,6 @@ def _twixtools():
     except ImportError:  # pragma: no cover - a requirement of the book
         raise ImportError("reading Siemens twix files needs the twixtools package: pip install twixtools") from None
     return twixtools
-
-
-def is_twix(path: str | os.PathLike) -> bool:
-    """Whether a file looks like a Siemens twix file: a VD/VE multi-raid header, or a VB header length
-    followed by the protocol's text (``Config``) in its first bytes."""
-    with open(path, "rb") as f:
-        head = f.read(10_240)
-    if len(head) < 8:
-        return False
-    first, second = np.frombuffer(head[:8], dtype="<u4")
-    if first == 0 and 0 < second < 64:  # VD/VE: a zero word, then the number of measurements
-        return True
-    return 32 <= first < 1 << 26 and b"Config" in head[:4096]  # VB: the header's length, then its text
 
 
 def _get(tree: Any, *keys: Any, default: Any = None) -> Any:

@@ -72,7 +72,7 @@ def radial_nyquist_spokes(n: int) -> int:
     """Spokes a radial acquisition of an ``n x n`` image needs to meet the Nyquist condition.
 
     The gap between neighbouring spokes at the edge of k-space (radius 1/2) is ``(pi / n_spokes) / 2``;
-    it must not exceed the Cartesian spacing ``1 / n``, so ``n_spokes >= pi n / 2`` (201 for 128).
+    it must not exceed the Cartesian spacing ``1 / n``, so ``n_spokes >= pi n / 2``, rounded up (202 for 128: pi 64 = 201.06).
     """
     n = positive_int(n, "n")
     return int(np.ceil(np.pi * n / 2))

@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from ..data import load_dataset
 from ..metrics import evaluate
 from ..models.checkpoint import load_model, save_checkpoint  # the checkpoint format lives with the models
+from ..models.inference import predict  # inference too: the registry uses it without importing training
 
 __all__ = ["fit", "save_checkpoint", "load_model", "tensors_from_split", "loaders", "predict",
            "combined_loss", "FreshNoise", "History"]
@@ -103,28 +104,6 @@ def combined_loss(alpha: float = 0.5) -> Callable[[torch.Tensor, torch.Tensor], 
     def loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return alpha * nn.functional.l1_loss(pred, target) + (1 - alpha) * nn.functional.mse_loss(pred, target)
     return loss
-
-
-@torch.no_grad()
-def predict(model: nn.Module, kspace: Any, mask: Any, *, maps: Any = None, batch_size: int = 32,
-            device: str | torch.device = "cpu") -> np.ndarray:
-    """Magnitude images from a model's ``reconstruct`` for numpy or torch inputs (N, H, W).
-
-    A multi-coil model takes ``maps`` (N, C, H, W): ``reconstruct(kspace, mask, maps)``.
-    """
-    model.eval()
-    # copies: inputs may be read-only views (np.broadcast_to), which torch must not share
-    as_tensor = lambda a, dtype: a if torch.is_tensor(a) else torch.from_numpy(np.array(a, dtype=dtype))  # noqa: E731
-    k = as_tensor(kspace, np.complex64)
-    m = as_tensor(mask, bool)
-    s = None if maps is None else as_tensor(maps, np.complex64)
-    out = []
-    for i in range(0, len(k), batch_size):
-        args = [k[i:i + batch_size].to(device), m[i:i + batch_size].to(device)]
-        if s is not None:
-            args.append(s[i:i + batch_size].to(device))
-        out.append(model.reconstruct(*args).cpu())
-    return torch.cat(out).numpy()
 
 
 def _evaluate_loader(model: nn.Module, loader: Iterable, device) -> dict[str, float]:

@@ -9,6 +9,7 @@
     python -m mrilab.train unrolled-multicoil                 # weights/unrolled_multicoil.pt (Part V)
     python -m mrilab.train unrolled-robust                    # weights/unrolled_robust.pt (Part VII)
     python -m mrilab.train unrolled-multicoil-robust          # weights/unrolled_multicoil_robust.pt
+    python -m mrilab.train unrolled-varied                    # weights/unrolled_varied.pt (Part VIII)
     python -m mrilab.train unrolled-ssdu                      # weights/unrolled_ssdu.pt (Part VII)
     python -m mrilab.train unrolled-ssdu --multicoil          # weights/unrolled_multicoil_ssdu.pt
     python -m mrilab.train unrolled-nufft                     # weights/unrolled_nufft.pt (Part VI, radial)
@@ -50,72 +51,9 @@ from ..metrics import evaluate
 from ..models import Cascade, KSpaceUNet
 from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
 
-#: The settings of the shipped weights (``make weights``).
-RECIPES = {
-    "kspace-unet": dict(epochs=12, lr=2e-3, batch_size=8, chans=16, pools=3),
-    "cascade": dict(epochs=24, lr=2e-3, batch_size=8, chans=16, pools=3),
-}
-
-#: The unrolled network's recipe (``weights/unrolled_realistic.pt``).
-UNROLLED = dict(epochs=150, lr=3e-3, batch_size=16, iterations=5, chans=16, layers=5, scales=1, band=32,
-                noise=(0.0, 0.02), dc="soft", init_weight=10.0, loss="mixed")
-#: The multi-coil unrolled network's recipe (``weights/unrolled_multicoil.pt``).
-UNROLLED_MULTICOIL = dict(epochs=150, lr=3e-3, batch_size=8, iterations=5, chans=16, layers=5, band=32,
-                          noise=(0.0, 0.02), cg_iterations=6, init_weight=10.0, loss="mixed",
-                          lattice_offsets=True)
-#: Part VII's robust network (``weights/unrolled_robust.pt``): the same recipe, trained on every
-#: protocol at once. Each sample draws an acceleration from ``accelerations`` (a fresh random mask)
-#: and a noise level from ``noise``. Each iteration has its own denoiser (``separate``: five times the
-#: parameters, the same computation per image), worth about 3 dB at R = 4 to this recipe and to the
-#: R = 4 one alike; the mixed protocols cost 1.5-1.6 dB at R = 4 against the R = 4 recipe of the same
-#: size, with one shared denoiser or five (chapter 21, ablations ``robust_shared`` and ``r4_separate``).
-UNROLLED_ROBUST = dict(UNROLLED, noise=(0.0, 0.03), accelerations=(3.0, 8.0), separate=True)
-#: The robust multi-coil network (``weights/unrolled_multicoil_robust.pt``, ``unrolled-multicoil-robust``):
-#: started from chapter 16's weights (``--init``), 80 epochs at a peak learning rate of 1e-3 on regular
-#: masks of R 3..8 at random lattice offsets, noise 0..0.03 (8 min on 2 cores). Trained from scratch
-#: with the Part V recipe the same protocols did not learn (its loss stalled above chapter 16's); the
-#: warm start from R = 4 is a curriculum from one protocol outwards. Like the single-coil robust network it
-#: has a denoiser per iteration (``separate``), each starting as chapter 16's shared one (``--init`` unties
-#: it): 37.9 / 36.1 / 34.7 dB at R = 4 / 6 / 8 on the test split, against 36.8 / 34.8 / 33.7 with the
-#: shared denoiser kept.
-UNROLLED_MULTICOIL_ROBUST = dict(UNROLLED_MULTICOIL, noise=(0.0, 0.03), accelerations=(3.0, 8.0), epochs=80, lr=1e-3,
-                                 init="weights/unrolled_multicoil.pt", separate=True)
-#: Part VII's self-supervised networks (SSDU, :mod:`mrilab.train.ssdu`): the same architectures and
-#: budgets, trained on the stored undersampled measurements only (no fresh noise: none can be
-#: drawn for a real scan), with the k-space loss on the held-out columns. The split ratio is 0.2,
-#: not the paper's 0.4: with whole columns held out, the network's input Theta is a mask of higher
-#: acceleration than the test masks, and a larger ratio widens that gap (40-epoch runs,
-#: ``--split-ratio 0.1 / 0.2 / 0.4 / 0.6 --epochs 40``, fell in test PSNR as the ratio grew
-#: beyond 0.2; chapter 22 measures it).
-UNROLLED_SSDU = dict(UNROLLED, loss="kspace", split_ratio=0.2)
-#: The multi-coil SSDU network starts its denoiser from the single-coil SSDU network's (``init_denoiser``,
-#: itself trained without a reference) at a lower peak rate: from the seeded initialisation its loss
-#: flattened by epoch 20 and it ended 1.9 dB behind the supervised network at R = 4, like the robust
-#: multi-coil network that did not learn without a warm start; with it, 0.4-0.5 dB (chapter 22).
-UNROLLED_MULTICOIL_SSDU = dict(UNROLLED_MULTICOIL, loss="kspace", split_ratio=0.2, lr=1e-3,
-                               init_denoiser="weights/unrolled_ssdu.pt")
-
-#: The non-Cartesian unrolled network (``weights/unrolled_nufft.pt``, Part VI): chapter 12's architecture
-#: with the density-weighted Toeplitz data step (:class:`mrilab.models.UnrolledNUFFT`), whole images of
-#: the radial preset, each sample a random window of 32, 48, 64 or 96 consecutive golden-angle spokes with
-#: fresh noise of 0..0.02 on top of the stored measurement's; the denoiser starts from chapter 12's
-#: (``init_denoiser``), which has learned the realistic images' texture and noise on Cartesian data.
-UNROLLED_NUFFT = dict(epochs=30, lr=2e-3, batch_size=8, iterations=5, chans=16, layers=5, cg_iterations=6,
-                      init_weight=10.0, spokes=(32, 48, 64, 96), noise=(0.0, 0.02), loss="mixed",
-                      init_denoiser="weights/unrolled_realistic.pt")
-#: Its eight-coil version (``--multicoil``, ``weights/unrolled_nufft_multicoil.pt``): the radial_multicoil
-#: data, maps from the centre of each window's k-space, started from the single-coil network's weights
-#: (``init``: the denoiser and the data weights) and trained for fewer epochs at a lower peak rate, the
-#: warm start that Part VII's robust multi-coil network needed.
-UNROLLED_NUFFT_MULTICOIL = dict(UNROLLED_NUFFT, epochs=12, lr=1e-3, init="weights/unrolled_nufft.pt",
-                                init_denoiser=None)
-
-
-#: The plug-and-play denoiser's recipe (``weights/denoiser_realistic.pt``, Part VII).
-DENOISER = dict(epochs=60, lr=2e-3, batch_size=16, chans=16, levels=2, patch=64, noise=(0.0, 0.15))
-#: The domain-randomised denoiser (``--family randomized``): twice the images, half the epochs, the
-#: same number of training steps; the images are drawn in memory (:mod:`mrilab.data.shapes`).
-DENOISER_RANDOMIZED = dict(epochs=30, n_images=800)
+from .recipes import (DENOISER, DENOISER_RANDOMIZED, RECIPES, UNROLLED, UNROLLED_MULTICOIL,  # noqa: F401
+                      UNROLLED_MULTICOIL_ROBUST, UNROLLED_MULTICOIL_SSDU, UNROLLED_NUFFT, UNROLLED_NUFFT_MULTICOIL,
+                      UNROLLED_ROBUST, UNROLLED_SSDU, UNROLLED_VARIED)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_ROBUST["scales"],
                    help="2: the denoiser's middle layers at half resolution")
     p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED_ROBUST["dc"], help="the data step")
+    p = sub.add_parser("unrolled-varied", help="the robust network retrained with a scanner's variation: object size, "
+                                              "one coil's shading, noise up to 0.06 (chapter 23)")
+    _unrolled_arguments(p, UNROLLED_VARIED, "realistic", "weights/unrolled_varied.pt")
+    p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_VARIED["scales"],
+                   help="2: the denoiser's middle layers at half resolution")
+    p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED_VARIED["dc"], help="the data step")
+    p.add_argument("--zoom", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   default=UNROLLED_VARIED["variation"]["zoom"], help="shrink factors of the object (1: as stored)")
+    p.add_argument("--shading", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   default=UNROLLED_VARIED["variation"]["shading"],
+                   help="weight of one coil's sensitivity against a uniform one (0: none)")
+    p.add_argument("--coil-radius", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   default=UNROLLED_VARIED["variation"]["coil_radius"],
+                   help="the coil's distance from the centre in half fields of view (above 1)")
     p = sub.add_parser("unrolled-multicoil", help="train the multi-coil unrolled network (MoDL with coils; Part V)")
     _unrolled_arguments(p, UNROLLED_MULTICOIL, "multicoil", "weights/unrolled_multicoil.pt")
     p.add_argument("--cg-iterations", type=int, default=UNROLLED_MULTICOIL["cg_iterations"],
@@ -361,7 +313,13 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     ssdu = args.network == "unrolled-ssdu"
     multicoil = args.network in ("unrolled-multicoil", "unrolled-multicoil-robust") or (ssdu and args.multicoil)
     weight_set = ("self_supervised" if ssdu else "robust" if args.network.endswith("robust")
-                  else "multicoil" if multicoil else "realistic")
+                  else "varied" if args.network == "unrolled-varied" else "multicoil" if multicoil else "realistic")
+    variation = None
+    if args.network == "unrolled-varied":
+        from .variation import ScannerVariation
+
+        variation = ScannerVariation(zoom=tuple(args.zoom), shading=tuple(args.shading),
+                                     coil_radius=tuple(args.coil_radius))
     args.out = args.out or str(weights_path("unrolled_multicoil" if multicoil else "unrolled", weight_set))
     if ssdu:
         args.data = args.data or DEFAULT_PATHS["multicoil" if multicoil else "realistic"]
@@ -414,7 +372,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                                                 indices=range(n_fit))
             else:
                 train_set = NoisyBands(train, band=args.band, noise_range=noise, seed=args.seed,
-                                       indices=range(n_fit), accelerations=accelerations)
+                                       indices=range(n_fit), accelerations=accelerations, variation=variation)
             model = Unrolled(iterations=args.iterations, chans=args.chans, layers=args.layers, scales=args.scales,
                              shared=not args.separate, dc=args.dc, init_weight=args.init_weight)
         if args.init:
@@ -460,6 +418,8 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                     band=args.band, noise_range=None if ssdu else [args.noise_min, args.noise_max],
                     loss=args.loss, split_ratio=args.split_ratio if ssdu else None,
                     accelerations=list(accelerations) if accelerations else None,
+                    variation=None if variation is None else {k: list(getattr(variation, k))
+                                                              for k in ("zoom", "shading", "coil_radius")},
                     unsampled_edge=args.unsampled_edge, init=args.init, init_denoiser=args.init_denoiser,
                     seed=args.seed, n_val=args.n_val, processes=world,
                     lattice_offsets=bool(multicoil and not args.fixed_lattice), device=str(device), amp=args.amp,

@@ -28,6 +28,8 @@ from ..noncartesian import (density_compensation, maps_from_center, normal_equat
 
 __all__ = ["RadialSamples", "predict_nufft"]
 
+from ..models.inference import predict_nufft  # noqa: E402  (inference lives with the models; kept importable here)
+
 
 class RadialSamples(Dataset):
     """Training samples for :class:`~mrilab.models.UnrolledNUFFT`: ``(rhs, kernel[, maps], target)``.
@@ -106,31 +108,3 @@ class RadialSamples(Dataset):
         if maps is not None:
             out.append(torch.from_numpy(maps))
         return (*out, self.targets[i] / scale)
-
-
-def predict_nufft(model: torch.nn.Module, kdata: Any, traj: Any, shape: Any, *, maps: Any = None,
-                  batch_size: int = 8) -> np.ndarray:
-    """Magnitude images (N, H, W) of an :class:`~mrilab.models.UnrolledNUFFT` from samples on one trajectory.
-
-    ``kdata`` is ``(N, M)`` or, with coils, ``(N, C, M)`` with ``maps`` ``(N, C, H, W)`` (estimated from the
-    centre of k-space when None). The density weights and the kernel are computed once for the stack.
-    """
-    t = np.asarray(traj, dtype=float).reshape(-1, 2)
-    y = np.asarray(kdata)
-    w = density_compensation(t, shape, "pipe")
-    if y.ndim == 3 and maps is None:
-        maps = np.stack([maps_from_center(yi, t, shape, weights=w) for yi in y])
-    if y.ndim == 3:
-        rhs, kernel = normal_equations(y, t, shape, w, maps=maps)
-    else:
-        rhs, kernel = normal_equations(y, t, shape, w)
-    model.eval()
-    rhs, kernel = torch.from_numpy(rhs), torch.from_numpy(kernel)
-    # a copy: the maps may be a read-only view (np.broadcast_to), which torch must not share
-    s = None if maps is None else torch.from_numpy(np.array(maps, dtype=np.complex64))
-    out = []
-    with torch.inference_mode():
-        for i in range(0, len(rhs), batch_size):
-            out.append(model.reconstruct(rhs[i:i + batch_size], kernel,
-                                         None if s is None else s[i:i + batch_size]))
-    return torch.cat(out).numpy()

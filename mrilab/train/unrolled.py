@@ -73,10 +73,15 @@ class NoisyBands(Dataset):
         Mixed protocols (Part VII): every sample gets a fresh mask of an acceleration drawn
         uniformly from this range (``pattern="random"``, the split's ACS fraction) instead of
         the split's stored mask. None (the default) keeps the stored masks.
+    variation : ScannerVariation, optional
+        Chapter 23's retraining: each sample's image and reference are first shrunk, moved and
+        shaded by a fresh draw of :class:`mrilab.train.variation.ScannerVariation` (scaled to a
+        reference maximum of 1), then the noise is added. None (the default): the images as stored.
     """
 
     def __init__(self, split, *, band: int = 32, noise_range: tuple[float, float] = (0.0, 0.02),
-                 seed: int = 0, indices=None, accelerations: tuple[float, float] | None = None):
+                 seed: int = 0, indices=None, accelerations: tuple[float, float] | None = None,
+                 variation=None):
         h = split.kspace_full.shape[-2]
         if int(band) != band or not 1 <= band <= h:
             raise ValueError(f"band must be an integer between 1 and the image height {h}, got {band}")
@@ -96,6 +101,7 @@ class NoisyBands(Dataset):
         self.masks = torch.from_numpy(np.ascontiguousarray(split.masks[idx]))
         self.targets = torch.from_numpy(np.ascontiguousarray(split.phantoms[idx]))
         self.band, self.noise_range, self.seed, self.epoch = int(band), (float(lo), float(hi)), int(seed), 0
+        self.variation = variation
 
     def set_epoch(self, epoch: int) -> None:
         """Draw epoch ``epoch``'s noise and bands (call it with the sampler's)."""
@@ -125,16 +131,18 @@ class NoisyBands(Dataset):
         g = torch.Generator().manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
         lo, hi = self.noise_range
         sigma = lo + (hi - lo) * float(torch.rand((), generator=g))
-        image, mask = self.images[i], self.masks[i]
+        image, mask, target = self.images[i], self.masks[i], self.targets[i]
         if self.accelerations is not None:
             mask = self._fresh_mask(seq, mask.shape, "random")
+        if self.variation is not None:
+            image, target = self.variation(image, target, np.random.default_rng([self.seed, self.epoch, int(i), 1]))  # its own stream
         noise = torch.randn(image.shape, generator=g) + 1j * torch.randn(image.shape, generator=g)
         noisy = image + sigma * noise.to(image.dtype)  # white noise: the same in image and k-space
         scale = ifft2c(fft2c(noisy) * mask).abs().max().clamp_min(1e-12)
         top = int(torch.randint(0, image.shape[-2] - self.band + 1, (), generator=g))
         rows = slice(top, top + self.band)
         k = fft2c(noisy[rows]) * mask[rows]
-        return k / scale, mask[rows], self.targets[i, rows] / scale
+        return k / scale, mask[rows], target[rows] / scale
 
 
 def shift_lattice(mask: np.ndarray, offset: int) -> np.ndarray:
