@@ -33,6 +33,10 @@ def keep(name: str, value: Any) -> None:
     glue(name, glued, display=False)
 
 
+#: Room between the columns (inline, so the table reads the same in the book, in Jupyter and on GitHub).
+_PAD = "padding: 0.2em 0.75em"
+
+
 def _cell(value: Any, fmt: str) -> str:
     if isinstance(value, (float, np.floating)):
         return "" if np.isnan(value) else format(float(value), fmt)
@@ -70,7 +74,7 @@ def table(rows: Sequence[Sequence[Any]], columns: Sequence[str], *, caption: str
         vals = [r[j] for r in rows if isinstance(r[j], (float, int, np.floating, np.integer)) and np.isfinite(r[j])]
         if vals:
             best[j] = max(vals) if how == "max" else min(vals)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f'<th style="{_PAD}">{html.escape(c)}</th>' for c in columns)
     body = []
     for r in rows:
         cells = []
@@ -78,7 +82,7 @@ def table(rows: Sequence[Sequence[Any]], columns: Sequence[str], *, caption: str
             text = _cell(v, formats.get(columns[j], default_format))
             if j in best and isinstance(v, (float, int, np.floating, np.integer)) and v == best[j]:
                 text = f"<b>{text}</b>"
-            cells.append(f"<td>{text}</td>")
+            cells.append(f'<td style="{_PAD}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return HTML(f'<table class="mrilab-results">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')

@@ -48,7 +48,9 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
         from mrilab.train.recipes import UNROLLED_VARIED
 
         assert model.info["accelerations"] == [3.0, 8.0] and model.info["noise_range"] == list(UNROLLED_VARIED["noise"])
-        assert model.info["variation"] == {k: list(v) for k, v in UNROLLED_VARIED["variation"].items()}
+        from mrilab.train.variation import ScannerVariation
+
+        assert model.info["variation"] == ScannerVariation(**UNROLLED_VARIED["variation"]).record()
     if weight_set == "self_supervised":  # trained on the measurements alone, with the k-space loss
         assert model.info["loss"] == "kspace" and 0 < model.info["split_ratio"] < 1
         if name == "unrolled_multicoil":  # its denoiser started from the single-coil SSDU network's, no reference

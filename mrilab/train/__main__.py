@@ -90,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_ROBUST["scales"],
                    help="2: the denoiser's middle layers at half resolution")
     p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED_ROBUST["dc"], help="the data step")
-    p = sub.add_parser("unrolled-varied", help="the robust network retrained with a scanner's variation: object size, "
-                                              "one coil's shading, noise up to 0.06 (chapter 23)")
+    p = sub.add_parser("unrolled-varied", help="the robust network retrained with a scanner's variation: object size and "
+                                              "orientation, one coil's shading, phase, noise up to 0.06 (chapter 23)")
     _unrolled_arguments(p, UNROLLED_VARIED, "realistic", "weights/unrolled_varied.pt")
     p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_VARIED["scales"],
                    help="2: the denoiser's middle layers at half resolution")
@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coil-radius", type=float, nargs=2, metavar=("LOW", "HIGH"),
                    default=UNROLLED_VARIED["variation"]["coil_radius"],
                    help="the coil's distance from the centre in half fields of view (above 1)")
+    p.add_argument("--phase", type=float, nargs=2, metavar=("LOW", "HIGH"), default=UNROLLED_VARIED["variation"]["phase"],
+                   help="span of the added smooth phase in radians (0 0: none)")
+    p.add_argument("--no-orient", dest="orient", action="store_false",
+                   help="keep the images' orientation (default: turned and mirrored at random)")
     p = sub.add_parser("unrolled-multicoil", help="train the multi-coil unrolled network (MoDL with coils; Part V)")
     _unrolled_arguments(p, UNROLLED_MULTICOIL, "multicoil", "weights/unrolled_multicoil.pt")
     p.add_argument("--cg-iterations", type=int, default=UNROLLED_MULTICOIL["cg_iterations"],
@@ -319,7 +323,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
         from .variation import ScannerVariation
 
         variation = ScannerVariation(zoom=tuple(args.zoom), shading=tuple(args.shading),
-                                     coil_radius=tuple(args.coil_radius))
+                                     coil_radius=tuple(args.coil_radius), orient=args.orient, phase=tuple(args.phase))
     args.out = args.out or str(weights_path("unrolled_multicoil" if multicoil else "unrolled", weight_set))
     if ssdu:
         args.data = args.data or DEFAULT_PATHS["multicoil" if multicoil else "realistic"]
@@ -418,8 +422,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                     band=args.band, noise_range=None if ssdu else [args.noise_min, args.noise_max],
                     loss=args.loss, split_ratio=args.split_ratio if ssdu else None,
                     accelerations=list(accelerations) if accelerations else None,
-                    variation=None if variation is None else {k: list(getattr(variation, k))
-                                                              for k in ("zoom", "shading", "coil_radius")},
+                    variation=None if variation is None else variation.record(),
                     unsampled_edge=args.unsampled_edge, init=args.init, init_denoiser=args.init_denoiser,
                     seed=args.seed, n_val=args.n_val, processes=world,
                     lattice_offsets=bool(multicoil and not args.fixed_lattice), device=str(device), amp=args.amp,

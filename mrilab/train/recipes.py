@@ -6,6 +6,8 @@ protocol ranges, chapter 22's split ratio) without importing the command line.
 
 from __future__ import annotations
 
+import math
+
 __all__ = ["RECIPES", "UNROLLED", "UNROLLED_MULTICOIL", "UNROLLED_ROBUST", "UNROLLED_VARIED",
            "UNROLLED_MULTICOIL_ROBUST", "UNROLLED_SSDU", "UNROLLED_MULTICOIL_SSDU", "UNROLLED_NUFFT",
            "UNROLLED_NUFFT_MULTICOIL", "DENOISER", "DENOISER_RANDOMIZED"]
@@ -33,9 +35,11 @@ UNROLLED_ROBUST = dict(UNROLLED, noise=(0.0, 0.03), accelerations=(3.0, 8.0), se
 #: Chapter 23's retrained single-coil network (``weights/unrolled_varied.pt``, ``unrolled-varied``): the
 #: robust recipe, with what real single-coil scans of a head showed outside its training drawn afresh for
 #: every sample (:class:`mrilab.train.variation.ScannerVariation`): the object shrunk to 0.45-1 of its size
-#: and moved, one coil's shading, and noise up to 0.06 of the maximum (the body coil's was 0.053).
+#: and moved, turned and mirrored, one coil's shading, a smooth random phase of up to two turns, and noise up
+#: to 0.06 of the maximum (the body coil's was 0.053).
 UNROLLED_VARIED = dict(UNROLLED_ROBUST, noise=(0.0, 0.06),
-                       variation=dict(zoom=(0.45, 1.0), shading=(0.0, 1.0), coil_radius=(1.1, 2.0)))
+                       variation=dict(zoom=(0.45, 1.0), shading=(0.0, 1.0), coil_radius=(1.1, 2.0), orient=True,
+                                      phase=(0.0, 4 * math.pi)))
 #: The robust multi-coil network (``weights/unrolled_multicoil_robust.pt``, ``unrolled-multicoil-robust``):
 #: started from chapter 16's weights (``--init``), 80 epochs at a peak learning rate of 1e-3 on regular
 #: masks of R 3..8 at random lattice offsets, noise 0..0.03 (8 min on 2 cores). Trained from scratch

@@ -87,6 +87,11 @@ class ScannerVariation:
         object.__setattr__(self, "coil_radius", radius)
         object.__setattr__(self, "phase", _range(self.phase, "phase", 0.0))
 
+    def record(self) -> dict:
+        """Every range, as a checkpoint's ``info`` stores it (lists, not tuples)."""
+        return {"zoom": list(self.zoom), "shading": list(self.shading), "coil_radius": list(self.coil_radius),
+                "orient": bool(self.orient), "phase": list(self.phase)}
+
     def __call__(self, image: torch.Tensor, target: torch.Tensor, rng: np.random.Generator
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """One draw: ``image`` (complex, H x W) and ``target`` (its reference magnitude) varied alike,
