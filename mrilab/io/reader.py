@@ -29,10 +29,10 @@ def read_raw(path: str | os.PathLike) -> RawData:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no file at {path}")
-    if not h5py.is_hdf5(path) and is_twix(path):
-        from .twix_file import read_twix
-        return read_twix(path)
     if not h5py.is_hdf5(path):
+        if is_twix(path):
+            from .twix_file import read_twix
+            return read_twix(path)
         with open(path, "rb") as fh:
             head = fh.read(16)
         raise ValueError(f"{path} is neither HDF5 nor a Siemens twix file (it starts with {head!r}); mrilab reads "

@@ -1,4 +1,4 @@
-"""What a single-coil scan varies that the realistic phantoms do not: size, shading, noise.
+"""What a single-coil scan varies that the realistic phantoms do not: size, orientation, shading, phase, noise.
 
 Chapter 23 measures what the book's single-coil networks met on real single-coil scans of a head
 and never saw in training: the object fills about a third of the field of view (the phantoms more
