@@ -128,3 +128,27 @@ def test_coil_compression(coils):
     assert np.isclose(np.linalg.norm(k4) ** 2 / np.linalg.norm(full) ** 2, kept, rtol=1e-3)
     with pytest.raises(ValueError, match="n_virtual"):
         compress_coils(full, 9)
+
+
+def test_espirit_calibration_region_and_whitening(coils):
+    """The default region is the central 24 readout rows: with a wide ACS, all rows (mostly noise) keep the maps
+    over more of the background; calibrating on whitened data gives maps of the recorded coils."""
+    image, maps, full = coils
+    support = np.abs(image) > 0.05
+    mask = mrilab.cartesian_mask((96, 96), 2, 0.3, pattern="regular")
+    psi = noise_covariance(8, 0.01, 0.5)
+    y = (full + coil_noise(2, full.shape, psi)) * mask
+    default, every_row = espirit_maps(y, mask), espirit_maps(y, mask, calib_rows=None)
+    assert np.allclose(default, espirit_maps(y, mask, calib_rows=24))
+    kept = [np.mean(np.abs(s).sum(axis=0) > 0) for s in (default, every_row)]
+    assert kept[1] > kept[0] + 0.05
+    white = espirit_maps(y, mask, covariance=psi)
+    assert map_error(white, maps, support) < 0.05 and map_error(default, maps, support) < 0.05
+    norm = np.sum(np.abs(white) ** 2, axis=0)
+    assert np.allclose(norm[norm > 0], 1, atol=1e-4)
+    # white noise of any level: whitening is a scaling, and the maps do not change
+    assert np.allclose(espirit_maps(y, mask, covariance=0.3 * np.eye(8)), default, atol=1e-5)
+    with pytest.raises(ValueError, match="covariance"):
+        espirit_maps(y, mask, covariance=np.eye(4))
+    with pytest.raises(ValueError, match="calib_rows"):
+        espirit_maps(y, mask, calib_rows=0)
