@@ -56,12 +56,13 @@ PNP_SCHEDULES = {"realistic": PNP_DEFAULTS,
 
 def _cg(z, rhs, maps, mask, alpha, n_iter):
     """``(E^H E + alpha I) x = rhs + alpha z`` by conjugate gradients from ``x = z``."""
-    from .models.unrolled_multicoil import adjoint_op, conjugate_gradient, forward_op
+    from .conjugate_gradient import conjugate_gradient
+    from .models.unrolled_multicoil import adjoint_op, forward_op
 
     def normal(v):
         return adjoint_op(forward_op(v, maps, mask), maps, mask) + alpha * v
 
-    return conjugate_gradient(normal, rhs + alpha * z, z, n_iter)
+    return conjugate_gradient(normal, rhs + alpha * z, z, n_iter=n_iter)
 
 
 def pnp_hqs(kspace: Any, mask: Any, denoiser: Any, *, noise_std: float = 0.0, maps: Any = None,

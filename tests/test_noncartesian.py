@@ -368,3 +368,20 @@ def test_tuned_tables_are_complete():
         assert set(row) == {"lam", "n_iter"} and row["lam"] > 0 and row["n_iter"] >= 1
     assert {k: TV_NUFFT_DEFAULTS[k] for k in ("lam", "n_iter")} == TV_NUFFT_BY_SPOKES[32]
     assert methods(noncartesian=True)["cg_nufft"].defaults["n_iter"] == CG_NUFFT_DEFAULTS["n_iter"]
+
+
+def test_nyquist_radius_counts_the_spokes_whatever_the_readout():
+    from mrilab.noncartesian import nyquist_radius, radial_taper
+
+    for spokes in (16, 32, 96):
+        for samples in (128, 256):                      # with and without readout oversampling
+            t = radial_trajectory(spokes, samples).reshape(-1, 2)
+            assert abs(nyquist_radius(t, (128, 128)) / (spokes / (np.pi * 128)) - 1) < 0.03
+    shifted = 0.95 * radial_trajectory(32, 256) + np.array([0.3 / 128, -0.2 / 128])   # a gradient-delay shift
+    assert abs(nyquist_radius(shifted.reshape(-1, 2), (128, 128)) / (32 / (np.pi * 128)) - 1) < 0.05
+    taper = radial_taper(radial_trajectory(8, 64).reshape(-1, 2), 0.25)
+    assert taper.max() <= 1 and taper.min() == 0 and np.isclose(taper.max(), 1, atol=1e-2)
+    with pytest.raises(ValueError, match="radius"):
+        radial_taper(radial_trajectory(8, 64).reshape(-1, 2), 0)
+    with pytest.raises(ValueError, match="acquisition order"):
+        nyquist_radius(np.zeros((10, 2)), (32, 32))

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..conjugate_gradient import conjugate_gradient
 from ..fourier import fft2c, ifft2c
 from .unrolled import Denoiser
 
@@ -37,26 +38,6 @@ def forward_op(x: torch.Tensor, maps: torch.Tensor, mask: torch.Tensor) -> torch
 def adjoint_op(y: torch.Tensor, maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """``E^H y = sum_c conj(S_c) F^H M y_c``: (N, C, H, W) -> (N, H, W)."""
     return torch.sum(maps.conj() * ifft2c(y * mask[:, None]), dim=1)
-
-
-def conjugate_gradient(normal, b: torch.Tensor, x: torch.Tensor, n_iter: int) -> torch.Tensor:
-    """``n_iter`` conjugate-gradient iterations on ``normal(x) = b`` from ``x``, image by image.
-
-    ``normal`` is a Hermitian positive definite operator on complex images (N, H, W); every
-    image of the batch has its own step sizes. Differentiable (MoDL back-propagates through it).
-    """
-    r = b - normal(x)
-    p = r
-    rs = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
-    for _ in range(n_iter):
-        ap = normal(p)
-        alpha = rs / torch.sum((p.conj() * ap).real, dim=(-2, -1), keepdim=True).clamp_min(1e-30)
-        x = x + alpha * p
-        r = r - alpha * ap
-        rs_new = torch.sum(r.abs() ** 2, dim=(-2, -1), keepdim=True)
-        p = r + (rs_new / rs.clamp_min(1e-30)) * p
-        rs = rs_new
-    return x
 
 
 class CGUnrolled(nn.Module):
@@ -109,7 +90,7 @@ class UnrolledMulticoil(CGUnrolled):
         def normal(v):
             return lam * adjoint_op(forward_op(v, maps, mask), maps, mask) + v
 
-        return conjugate_gradient(normal, lam * rhs + z, z, self.config["cg_iterations"])
+        return conjugate_gradient(normal, lam * rhs + z, z, n_iter=self.config["cg_iterations"])
 
     def _steps(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor):
         """Yield the complex image after each iteration (``E^H y`` first)."""

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import torch
 
-from .unrolled_multicoil import CGUnrolled, conjugate_gradient
+from ..conjugate_gradient import conjugate_gradient
+from .unrolled_multicoil import CGUnrolled
 
 
 def toeplitz_normal(x: torch.Tensor, kernel: torch.Tensor, maps: torch.Tensor | None = None) -> torch.Tensor:
@@ -81,7 +82,7 @@ class UnrolledNUFFT(CGUnrolled):
                     return lam * toeplitz_normal(v, kernel, maps) + v
 
                 z = z.to(rhs.dtype)
-                x = conjugate_gradient(normal, lam * rhs + z, z, self.config["cg_iterations"])
+                x = conjugate_gradient(normal, lam * rhs + z, z, n_iter=self.config["cg_iterations"])
             yield x
 
     def forward(self, rhs: torch.Tensor, kernel: torch.Tensor, maps: torch.Tensor | None = None) -> torch.Tensor:

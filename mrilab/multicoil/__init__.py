@@ -16,11 +16,11 @@ Shapes: k-space ``(C, H, W)`` or ``(N, C, H, W)``, maps the same, masks ``(H, W)
 
 from .calibration import MIN_ACS, acs_block, estimate_maps, map_error
 from .cg import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, SENSE_TV_BY_ACCELERATION, cg_sense, cg_sense_tv, sense_tv
-from .coils import birdcage_maps, ring_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils, whiten, whitening
+from .coils import birdcage_maps, ring_maps, coil_noise, noise_covariance, rss_normalise, simulate_coils
 from .combine import roemer, rss
 from .compression import compress_coils, compression_matrix
 from .espirit import ESPIRIT_DEFAULTS, MAP_METHODS, calibration_matrix, coil_maps, espirit_maps
-from .noise import estimate_noise_covariance, prewhiten, prewhitening_matrix
+from .noise import estimate_noise_covariance, prewhiten, prewhitening_matrix, whiten, whitening
 from .grappa import GRAPPA_DEFAULTS, calibration_windows, grappa, grappa_kspace, grappa_weights
 from .operator import MultiCoilFourier, check_maps, check_multicoil
 from .sense import (full_noise_std, g_factor, g_factor_unfold, lattice_weights, pseudo_replica, sense,

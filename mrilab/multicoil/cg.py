@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._checks import positive_int, positive_number
+from ..conjugate_gradient import conjugate_gradient
 from ..operators import divergence, gradient
 from .noise import prewhiten
 from .operator import MultiCoilFourier, check_multicoil
@@ -94,26 +95,7 @@ def cg_sense(kspace: Any, mask: Any, maps: Any, *, n_iter: int = 30, tol: float 
     b = op.adjoint(y)
     if real:
         b = b.real.astype(np.complex64)
-    x = np.zeros_like(b)
-    r = b.copy()
-    p = r.copy()
-    rs = np.sum(np.abs(r) ** 2, axis=(-2, -1))
-    stop = tol ** 2 * np.sum(np.abs(b) ** 2, axis=(-2, -1))
-    for i in range(n_iter):
-        active = rs > stop
-        if not active.any():
-            break
-        ap = normal(p)
-        pap = np.sum(np.conj(p) * ap, axis=(-2, -1)).real
-        alpha = np.where(active, rs / np.where(pap > 0, pap, 1), 0).astype(np.float32)[:, None, None]
-        x += alpha * p
-        r -= alpha * ap
-        rs_new = np.sum(np.abs(r) ** 2, axis=(-2, -1))
-        beta = np.where(active, rs_new / np.where(rs > 0, rs, 1), 0).astype(np.float32)[:, None, None]
-        p = r + beta * p
-        rs = np.where(active, rs_new, rs)
-        if callback is not None:
-            callback(i, x)
+    x = conjugate_gradient(normal, b, n_iter=n_iter, tol=tol, callback=callback)
     return x[0] if single else x
 
 

@@ -35,7 +35,7 @@ import numpy as np
 from .._checks import as_rng, positive_int
 from ..phantom import pixel_grid  # pixel-centre coordinates, the same on every grid
 
-__all__ = ["ring_maps", "birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise", "whitening", "whiten",
+__all__ = ["ring_maps", "birdcage_maps", "rss_normalise", "noise_covariance", "coil_noise",
            "simulate_coils"]
 
 #: Default ring radius, in units of the half field of view (the FOV is [-1, 1] x [-1, 1]).
@@ -142,32 +142,6 @@ def coil_noise(rng: np.random.Generator | int | None, shape: tuple[int, ...], co
         return np.zeros(shape, dtype=np.complex128)
     chol = np.linalg.cholesky(psi)
     return np.einsum("ij,...jhw->...ihw", chol, white)
-
-
-def whitening(covariance: Any) -> np.ndarray:
-    """The matrix ``W = L^-1`` (``Psi = L L^H``) that makes coil noise white with unit variance.
-
-    Multiply k-space and maps by it over the coil axis (``np.einsum("ij,...jhw->...ihw", W, x)``)
-    and every method that assumes independent coils of equal noise becomes optimal for ``Psi``.
-    """
-    psi = np.asarray(covariance)
-    try:
-        return np.linalg.inv(np.linalg.cholesky(psi))
-    except np.linalg.LinAlgError:
-        raise ValueError("covariance must be Hermitian positive definite (a measured noise covariance is); "
-                         "add a small multiple of the identity if it is singular") from None
-
-
-def whiten(kspace: np.ndarray | None, maps: np.ndarray, covariance: Any) -> tuple[np.ndarray | None, np.ndarray]:
-    """K-space (or coil images, or None) and maps with the coil noise made white, over axis -3.
-
-    Unchanged when ``covariance`` is None; otherwise both are multiplied by :func:`whitening`.
-    """
-    if covariance is None:
-        return kspace, maps
-    w = whitening(covariance)
-    return (None if kspace is None else np.einsum("ij,...jhw->...ihw", w, kspace),
-            np.einsum("ij,...jhw->...ihw", w, maps).astype(np.complex64))
 
 
 def simulate_coils(images: Any, n_coils: int = 8, *, rng: np.random.Generator | int | None = 0

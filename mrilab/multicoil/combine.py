@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_array
-from .coils import whiten
+from .noise import whiten
 from .operator import check_maps
 
 __all__ = ["rss", "roemer"]

@@ -28,9 +28,8 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_array
-from .coils import whitening
 
-__all__ = ["estimate_noise_covariance", "prewhitening_matrix", "prewhiten"]
+__all__ = ["estimate_noise_covariance", "whitening", "prewhitening_matrix", "prewhiten", "whiten"]
 
 
 def estimate_noise_covariance(noise: Any) -> np.ndarray:
@@ -58,6 +57,20 @@ def estimate_noise_covariance(noise: Any) -> np.ndarray:
                          f"many more samples than coils (a noise scan gives thousands): record a longer one")
     x = x - x.mean(axis=1, keepdims=True)
     return x @ x.conj().T / (n - 1)
+
+
+def whitening(covariance: Any) -> np.ndarray:
+    """The matrix ``W = L^-1`` (``Psi = L L^H``) that makes coil noise white with unit variance.
+
+    Multiply k-space and maps by it over the coil axis (``np.einsum("ij,...jhw->...ihw", W, x)``)
+    and every method that assumes independent coils of equal noise becomes optimal for ``Psi``.
+    """
+    psi = np.asarray(covariance)
+    try:
+        return np.linalg.inv(np.linalg.cholesky(psi))
+    except np.linalg.LinAlgError:
+        raise ValueError("covariance must be Hermitian positive definite (a measured noise covariance is); "
+                         "add a small multiple of the identity if it is singular") from None
 
 
 def prewhitening_matrix(covariance: Any, *, keep_scale: bool = True) -> np.ndarray:
@@ -100,3 +113,17 @@ def prewhiten(data: Any, covariance: Any, *, axis: int = -3, keep_scale: bool = 
                          f"{axis}, but the covariance is for {len(w)} coils; pass the coil axis as axis=")
     out = np.tensordot(w, np.moveaxis(x, axis, 0), axes=(1, 0))
     return np.moveaxis(out, 0, axis).astype(np.complex64)
+
+
+def whiten(kspace: np.ndarray | None, maps: np.ndarray, covariance: Any) -> tuple[np.ndarray | None, np.ndarray]:
+    """K-space (or coil images, or None) and maps with the coil noise made white, over axis -3.
+
+    Unchanged when ``covariance`` is None; otherwise both go through :func:`prewhiten` with
+    ``keep_scale=False`` (unit noise variance), the convention of the noise formulas of
+    :mod:`mrilab.multicoil.sense` (g-factor, Roemer's SNR). A least-squares solution does not depend
+    on the scale; a regularised one does, which is why the solvers with a prior use ``keep_scale=True``.
+    """
+    if covariance is None:
+        return kspace, maps
+    white_maps = prewhiten(maps, covariance, keep_scale=False).astype(np.complex64)
+    return (None if kspace is None else prewhiten(kspace, covariance, keep_scale=False)), white_maps

@@ -29,7 +29,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..fourier import fft2c, ifft2c
-from .coils import coil_noise, whiten
+from .coils import coil_noise
+from .noise import whiten
 from .operator import MultiCoilFourier, check_maps, check_multicoil
 
 __all__ = ["sense", "sense_unfold", "g_factor", "g_factor_unfold", "full_noise_std", "pseudo_replica",

@@ -29,11 +29,11 @@ Reconstruction
 
 from .delay import (GradientDelay, correct_trajectory, delay_spokes, estimate_gradient_delay, intersection_residual,
                     opposed_spoke_residual, spoke_geometry)
-from .density import DENSITY_METHODS, density_compensation, point_spread_function
+from .density import DENSITY_METHODS, density_compensation, point_spread_function, radial_taper
 from .gridder import KaiserBesselGridder, kaiser_bessel, kaiser_bessel_beta, kaiser_bessel_transform
 from .nufft import NUFFT_EPS, ndft, ndft_matrix, nufft, nufft_adjoint, sample_finer_grid
 from .recon import (CG_NUFFT_DEFAULTS, CG_NUFFT_MULTICOIL_DEFAULTS, TV_NUFFT_BY_SPOKES, TV_NUFFT_DEFAULTS,
-                    TV_NUFFT_MULTICOIL_BY_SPOKES, cg_nufft, gridding, maps_from_center, tv_nufft)
+                    TV_NUFFT_MULTICOIL_BY_SPOKES, cg_nufft, gridding, maps_from_center, nyquist_radius, tv_nufft)
 from .toeplitz import ToeplitzNormal, normal_equations, toeplitz_kernel, weighted_adjoint
 from .trajectory import (GOLDEN_ANGLE, check_trajectory, largest_angular_gap, radial_nyquist_spokes,
                          radial_trajectory, spiral_trajectory, spoke_angles)
@@ -43,7 +43,7 @@ __all__ = ["GradientDelay", "correct_trajectory", "delay_spokes", "estimate_grad
            "DENSITY_METHODS", "density_compensation", "point_spread_function",
            "KaiserBesselGridder", "kaiser_bessel", "kaiser_bessel_beta", "kaiser_bessel_transform",
            "NUFFT_EPS", "ndft", "ndft_matrix", "nufft", "nufft_adjoint", "sample_finer_grid",
-           "CG_NUFFT_DEFAULTS", "CG_NUFFT_MULTICOIL_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_MULTICOIL_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "tv_nufft",
+           "CG_NUFFT_DEFAULTS", "CG_NUFFT_MULTICOIL_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_MULTICOIL_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "nyquist_radius", "radial_taper", "tv_nufft",
            "ToeplitzNormal", "normal_equations", "toeplitz_kernel", "weighted_adjoint",
            "GOLDEN_ANGLE", "check_trajectory", "largest_angular_gap", "radial_nyquist_spokes",
            "radial_trajectory", "spiral_trajectory", "spoke_angles"]

@@ -35,7 +35,7 @@ from .._checks import positive_int
 from .nufft import check_shape, nufft, nufft_adjoint
 from .trajectory import check_trajectory
 
-__all__ = ["density_compensation", "DENSITY_METHODS", "point_spread_function"]
+__all__ = ["density_compensation", "DENSITY_METHODS", "point_spread_function", "radial_taper"]
 
 DENSITY_METHODS = ("ramp", "voronoi", "pipe")
 
@@ -121,6 +121,22 @@ def _pipe_menon(t: np.ndarray, shape: tuple[int, int], n_iter: int) -> np.ndarra
     # 1 / (density x integral of C). The integral of C is that of the 2-D kernel squared, Phi(0)^4 in
     # grid units, and a Cartesian cell is os x os grid units: this factor turns w into cells.
     return w * kaiser_bessel_transform(0.0, gridder.width, gridder.beta) ** 4 / 2.0 ** 2
+
+
+def radial_taper(traj: Any, radius: float) -> np.ndarray:
+    """A Hann taper in ``|k|``: ``cos^2(pi |k| / (2 radius))`` inside ``radius`` cycles per pixel, 0 outside.
+
+    Multiplying density-compensation weights by it is apodisation, a low-pass filter that trades
+    resolution for less noise and fewer streaks (chapter 17); :func:`~mrilab.noncartesian.maps_from_center`
+    uses it to keep only the centre. ``radius=inf`` returns ones. Returns float64 ``(M,)``.
+    """
+    t = check_trajectory(traj)
+    if not radius > 0:
+        raise ValueError(f"radius must be positive (cycles per pixel; inf for no taper), got {radius!r}")
+    r = np.hypot(t[:, 0], t[:, 1])
+    if np.isinf(radius):
+        return np.ones_like(r)
+    return np.where(r < radius, np.cos(np.pi * r / (2 * radius)) ** 2, 0.0)
 
 
 def point_spread_function(traj: Any, shape: Any, weights: Any = None) -> np.ndarray:

@@ -31,13 +31,14 @@ from typing import Any, Callable
 import numpy as np
 
 from .._checks import positive_int, positive_number
+from ..conjugate_gradient import conjugate_gradient
 from ..operators import divergence, gradient
-from .density import density_compensation
+from .density import density_compensation, radial_taper
 from .nufft import NUFFT_EPS, check_shape, nufft, nufft_adjoint
-from .toeplitz import ToeplitzNormal
+from .toeplitz import ToeplitzNormal, weighted_adjoint
 from .trajectory import check_trajectory
 
-__all__ = ["gridding", "cg_nufft", "tv_nufft", "maps_from_center", "check_kdata",
+__all__ = ["gridding", "cg_nufft", "tv_nufft", "maps_from_center", "nyquist_radius", "CENTER_MAX_RADIUS", "check_kdata",
            "CG_NUFFT_DEFAULTS", "TV_NUFFT_DEFAULTS", "TV_NUFFT_BY_SPOKES", "CG_NUFFT_MULTICOIL_DEFAULTS",
            "TV_NUFFT_MULTICOIL_BY_SPOKES"]
 
@@ -52,14 +53,15 @@ CG_NUFFT_DEFAULTS = dict(n_iter=45, density_weighted=False)
 #: 0.1 dB; 2 lost 2-4 dB at these iteration counts.
 TV_NUFFT_BY_SPOKES = {96: dict(lam=0.003, n_iter=40), 64: dict(lam=0.005, n_iter=40),
                       32: dict(lam=0.008, n_iter=100)}
-#: With eight coils (the radial_multicoil preset, maps from the centre of k-space; 4 training images,
+#: With eight coils (the radial_multicoil preset, maps from the centre of k-space by
+#: :func:`maps_from_center`'s default radius; 4 training images,
 #: ``python benchmarks/tune_noncartesian.py --multicoil``): CG-SENSE's best iteration count by mean PSNR over
-#: 96, 64 and 32 spokes (20 and 30 are within 0.1 dB; with density weighting the best is 4-8 iterations, and
-#: it falls fast after), and TV's weight and ADMM iterations per spoke count (at 32 spokes ``lam`` 0.008 with
-#: 40 iterations gave 0.8 dB less but SSIM 0.942 against 0.908, in 40 % of the time).
+#: 96, 64 and 32 spokes (20 and 30 are within 0.1 dB at 96 and 64; with density weighting the best is 20
+#: iterations or fewer, and it falls fast after), and TV's weight and ADMM iterations per spoke count, by
+#: PSNR (by SSIM the weight would be 0.004 with 100 iterations at every spoke count, SSIM 0.002-0.005 higher).
 CG_NUFFT_MULTICOIL_DEFAULTS = dict(n_iter=30, density_weighted=False)
-TV_NUFFT_MULTICOIL_BY_SPOKES = {96: dict(lam=0.004, n_iter=40), 64: dict(lam=0.004, n_iter=40),
-                                32: dict(lam=0.004, n_iter=100)}
+TV_NUFFT_MULTICOIL_BY_SPOKES = {96: dict(lam=0.002, n_iter=40), 64: dict(lam=0.003, n_iter=40),
+                                32: dict(lam=0.003, n_iter=100)}
 #: Defaults of ``tv_nufft``: the 32-spoke row of :data:`TV_NUFFT_BY_SPOKES`.
 TV_NUFFT_DEFAULTS = dict(lam=0.008, n_iter=100, rho=0.5, cg_iterations=4)
 
@@ -91,10 +93,9 @@ def check_kdata(kdata: Any, traj: Any, shape: Any, maps: Any = None, *, name: st
 
 
 def _adjoint(y, t, shape, s, weights=None):
-    """``E^H (w y)``: coil images combined with the conjugate maps (one coil without maps)."""
-    yw = y if weights is None else y * weights
-    images = nufft_adjoint(yw, t, shape)
-    return images[0] if s is None else np.sum(np.conj(s) * images, axis=0)
+    """``E^H (w y)`` of checked data (:func:`check_kdata`: ``y`` (1, M) without maps), in double precision
+    for the solvers: :func:`~mrilab.noncartesian.weighted_adjoint` does the work."""
+    return weighted_adjoint(y if s is not None else y[0], t, shape, weights, maps=s).astype(np.complex128)
 
 
 def _weights(weights, t, shape):
@@ -136,27 +137,6 @@ def gridding(kdata: Any, traj: Any, shape: Any, *, weights: Any = "pipe", maps: 
     return _adjoint(y, t, shape, s, _weights(weights, t, shape))
 
 
-def _cg(normal: Callable, b: np.ndarray, x: np.ndarray, n_iter: int, tol: float = 0.0,
-        callback: Callable | None = None) -> np.ndarray:
-    r = b - normal(x)
-    p = r.copy()
-    rs = float(np.vdot(r, r).real)
-    stop = tol ** 2 * float(np.vdot(b, b).real)
-    for i in range(n_iter):
-        if rs <= stop or rs == 0:
-            break
-        ap = normal(p)
-        alpha = rs / float(np.vdot(p, ap).real)
-        x = x + alpha * p
-        r = r - alpha * ap
-        rs_new = float(np.vdot(r, r).real)
-        p = r + (rs_new / rs) * p
-        rs = rs_new
-        if callback is not None:
-            callback(i, x)
-    return x
-
-
 def cg_nufft(kdata: Any, traj: Any, shape: Any, *, maps: Any = None, n_iter: int = CG_NUFFT_DEFAULTS["n_iter"],
              density_weighted: bool = False, weights: Any = "pipe", tol: float = 1e-6,
              callback: Callable[[int, np.ndarray], Any] | None = None) -> np.ndarray:
@@ -186,7 +166,7 @@ def cg_nufft(kdata: Any, traj: Any, shape: Any, *, maps: Any = None, n_iter: int
     w = _weights(weights, t, shape) if density_weighted else None
     normal = ToeplitzNormal(t, shape, w, maps=s)
     b = _adjoint(y, t, shape, s, w)
-    return _cg(normal, b, np.zeros_like(b), n_iter, tol, callback)
+    return conjugate_gradient(normal, b, n_iter=n_iter, tol=tol, callback=callback)
 
 
 def tv_nufft(kdata: Any, traj: Any, shape: Any, lam: float = TV_NUFFT_DEFAULTS["lam"], *, maps: Any = None,
@@ -221,11 +201,11 @@ def tv_nufft(kdata: Any, traj: Any, shape: Any, lam: float = TV_NUFFT_DEFAULTS["
     def system(v):  # E^H E + rho grad^H grad, with grad^H = -div
         return normal(v) - rho * divergence(gradient(v))
 
-    x = _cg(normal, b, np.zeros_like(b), cg_iterations)
+    x = conjugate_gradient(normal, b, n_iter=cg_iterations)
     z = gradient(x)
     u = np.zeros_like(z)
     for i in range(n_iter):
-        x = _cg(system, b - rho * divergence(z - u), x, cg_iterations)
+        x = conjugate_gradient(system, b - rho * divergence(z - u), x, n_iter=cg_iterations)
         gx = gradient(x)
         v = gx + u
         mag = np.sqrt(np.sum(np.abs(v) ** 2, axis=0, keepdims=True))
@@ -236,14 +216,46 @@ def tv_nufft(kdata: Any, traj: Any, shape: Any, lam: float = TV_NUFFT_DEFAULTS["
     return x
 
 
-def maps_from_center(kdata: Any, traj: Any, shape: Any, *, radius: float = 0.04, threshold: float = 0.05,
+#: The largest radius (cycles per pixel) :func:`maps_from_center` takes by default. Chosen on the
+#: radial_multicoil training split by SENSE + TV's PSNR with the maps (4 images; 0.08 to 0.12 lie within
+#: 0.15 dB at 96, 64 and 32 spokes; the whole Nyquist disc, 0.24 at 96 spokes, costs 0.5 dB: beyond
+#: about 0.1 the maps gain detail that smooth sensitivities do not have, and noise).
+CENTER_MAX_RADIUS = 0.1
+
+
+def nyquist_radius(traj: Any, shape: Any) -> float:
+    """Radius (cycles per pixel) of the disc that a radial trajectory samples at the Nyquist rate.
+
+    ``S`` spokes through the centre are ``pi r / S`` apart at radius ``r``; that spacing stays within the
+    grid's ``1 / N`` (``N = max(shape)``) inside ``r = S / (pi N)``: 0.08 for 32 spokes on 128 x 128,
+    0.24 for 96. The spokes are counted from the samples themselves, so that any radial trajectory
+    works (golden-angle or not, with or without readout oversampling, shifted by a gradient-delay
+    correction): a ring ``0.05 <= |k| < 0.15`` holds ``2 S * 0.1 / d`` samples for a spacing ``d`` along the
+    readout, the median distance between consecutive samples. ``traj`` must list the samples readout
+    by readout, as every trajectory of the book does.
+    """
+    t = check_trajectory(traj)
+    n = max(check_shape(shape))
+    step = float(np.median(np.hypot(*np.diff(t, axis=0).T))) if len(t) > 1 else 0.0
+    if step <= 0:
+        raise ValueError("traj has no two distinct consecutive samples; nyquist_radius needs the samples in "
+                         "acquisition order, readout by readout")
+    r = np.hypot(t[:, 0], t[:, 1])
+    lo, hi = 0.05, 0.15
+    crossings = np.count_nonzero((r >= lo) & (r < hi)) * step / (hi - lo)   # 2 S for S spokes
+    return float(crossings / (2 * np.pi * n))
+
+
+def maps_from_center(kdata: Any, traj: Any, shape: Any, *, radius: float | None = None, threshold: float = 0.05,
                      weights: Any = "pipe") -> np.ndarray:
     """Coil maps from the centre of k-space, which every radial spoke samples (the division method).
 
     The samples within ``radius`` cycles per pixel, tapered by a Hann window in ``|k|`` and density
     compensated, give low-resolution coil images; each divided by their root-sum-of-squares is a map
-    (as :func:`mrilab.multicoil.estimate_maps` does with a Cartesian ACS). ``radius = 0.04`` is about the
-    ACS of the Cartesian chapters (8 % of 128 lines, 0.04 either side of the centre).
+    (as :func:`mrilab.multicoil.estimate_maps` does with a Cartesian ACS). ``radius=None`` takes the disc
+    that the spokes sample at the Nyquist rate (:func:`nyquist_radius`, 0.08 for 32 spokes on 128 x 128),
+    at most :data:`CENTER_MAX_RADIUS`; beyond it the centre is undersampled and the maps would carry its
+    aliasing. Chapter 18 measures what the radius changes.
 
     Returns
     -------
@@ -254,12 +266,13 @@ def maps_from_center(kdata: Any, traj: Any, shape: Any, *, radius: float = 0.04,
     y = np.asarray(kdata)
     if y.ndim != 2 or y.shape[-1] != len(t):
         raise ValueError(f"kdata must have shape (C, M) with M = {len(t)}, got {y.shape}")
+    if radius is None:
+        radius = min(CENTER_MAX_RADIUS, nyquist_radius(t, (h, w)))
     if not 0 < radius <= 0.5:
-        raise ValueError(f"radius must be in (0, 0.5] cycles per pixel, got {radius}")
+        raise ValueError(f"radius must be in (0, 0.5] cycles per pixel or None (the Nyquist disc), got {radius}")
     if not 0 <= threshold < 1:
         raise ValueError(f"threshold must be in [0, 1) (a fraction of the maximum), got {threshold!r}")
-    r = np.hypot(t[:, 0], t[:, 1])
-    taper = np.where(r < radius, np.cos(np.pi * r / (2 * radius)) ** 2, 0.0)
+    taper = radial_taper(t, radius)
     images = nufft_adjoint(y * taper * _weights(weights, t, (h, w)), t, (h, w))
     rss = np.sqrt(np.sum(np.abs(images) ** 2, axis=0))
     keep = rss > threshold * rss.max()

@@ -217,7 +217,7 @@ def reconstruct_radial_file(path: str | os.PathLike, seq: str | os.PathLike, met
                      f"samples; crossing spokes' residual {before:.4f} -> {after:.4f}: "
                      f"{'corrected' if kept else 'not corrected (too small to measure)'}")
     flat_t, flat_y = t.reshape(-1, 2), y.reshape(c, -1)
-    maps = maps_from_center(flat_y, flat_t, (n, n), radius=min(0.1, readouts / (np.pi * n))) if c > 1 else None
+    maps = maps_from_center(flat_y, flat_t, (n, n)) if c > 1 else None
     first = reconstruct("gridding", flat_y if c > 1 else flat_y[0], flat_t, shape=(n, n), maps=maps)
     scale = float(first.max()) or 1.0
     image = reconstruct(method, (flat_y / scale) if c > 1 else flat_y[0] / scale, flat_t, shape=(n, n), maps=maps,
