@@ -15,15 +15,19 @@ The NUFFT
     :class:`KaiserBesselGridder` (gridding written out in numpy, for teaching),
     :func:`sample_finer_grid` (data without the inverse crime)
 Density compensation
-    :func:`density_compensation` (``"ramp"``, ``"voronoi"``, ``"pipe"``), :func:`point_spread_function`
+    :func:`density_compensation` (``"ramp"``, ``"voronoi"``, ``"pipe"``), :func:`point_spread_function`,
+    :func:`radial_taper`
 Normal operator
     :class:`ToeplitzNormal`, :func:`toeplitz_kernel`, :func:`normal_equations` (the inputs of
     :class:`mrilab.models.UnrolledNUFFT`)
-Gradient delays (Part VIII, chapter 24)
+Off-resonance (chapter 17)
+    :func:`off_resonance_kdata` (the signal with a field map), :func:`conjugate_phase` (time-segmented
+    correction), :func:`segment_times`
+Gradient delays (chapters 18 and 24)
     :func:`estimate_gradient_delay` (RING), :func:`correct_trajectory`, :func:`intersection_residual`,
     :func:`opposed_spoke_residual`, :func:`delay_spokes` (a known delay imposed on measured spokes)
 Reconstruction
-    :func:`gridding`, :func:`cg_nufft`, :func:`tv_nufft`, :func:`maps_from_center`; by name through
+    :func:`gridding`, :func:`cg_nufft`, :func:`tv_nufft`, :func:`maps_from_center` (:func:`nyquist_radius`); by name through
     ``mrilab.reconstruct(name, kdata, traj, shape=(H, W), maps=None, **options)``
 """
 
@@ -31,6 +35,7 @@ from .delay import (GradientDelay, correct_trajectory, delay_spokes, estimate_gr
                     opposed_spoke_residual, spoke_geometry)
 from .density import DENSITY_METHODS, density_compensation, point_spread_function, radial_taper
 from .gridder import KaiserBesselGridder, kaiser_bessel, kaiser_bessel_beta, kaiser_bessel_transform
+from .offresonance import conjugate_phase, off_resonance_kdata, segment_times
 from .nufft import NUFFT_EPS, ndft, ndft_matrix, nufft, nufft_adjoint, sample_finer_grid
 from .recon import (CG_NUFFT_DEFAULTS, CG_NUFFT_MULTICOIL_DEFAULTS, TV_NUFFT_BY_SPOKES, TV_NUFFT_DEFAULTS,
                     TV_NUFFT_MULTICOIL_BY_SPOKES, cg_nufft, gridding, maps_from_center, nyquist_radius, tv_nufft)
@@ -43,7 +48,7 @@ __all__ = ["GradientDelay", "correct_trajectory", "delay_spokes", "estimate_grad
            "DENSITY_METHODS", "density_compensation", "point_spread_function",
            "KaiserBesselGridder", "kaiser_bessel", "kaiser_bessel_beta", "kaiser_bessel_transform",
            "NUFFT_EPS", "ndft", "ndft_matrix", "nufft", "nufft_adjoint", "sample_finer_grid",
-           "CG_NUFFT_DEFAULTS", "CG_NUFFT_MULTICOIL_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_MULTICOIL_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "nyquist_radius", "radial_taper", "tv_nufft",
+           "CG_NUFFT_DEFAULTS", "CG_NUFFT_MULTICOIL_DEFAULTS", "TV_NUFFT_BY_SPOKES", "TV_NUFFT_MULTICOIL_BY_SPOKES", "TV_NUFFT_DEFAULTS", "cg_nufft", "gridding", "maps_from_center", "nyquist_radius", "radial_taper", "conjugate_phase", "off_resonance_kdata", "segment_times", "tv_nufft",
            "ToeplitzNormal", "normal_equations", "toeplitz_kernel", "weighted_adjoint",
            "GOLDEN_ANGLE", "check_trajectory", "largest_angular_gap", "radial_nyquist_spokes",
            "radial_trajectory", "spiral_trajectory", "spoke_angles"]
