@@ -93,8 +93,9 @@ def check_kdata(kdata: Any, traj: Any, shape: Any, maps: Any = None, *, name: st
 
 
 def _adjoint(y, t, shape, s, weights=None):
-    """``E^H (w y)`` of checked data (:func:`check_kdata`: ``y`` (1, M) without maps), in double precision
-    for the solvers: :func:`~mrilab.noncartesian.weighted_adjoint` does the work."""
+    """``E^H (w y)`` of checked data (:func:`check_kdata`: ``y`` (1, M) without maps) by
+    :func:`~mrilab.noncartesian.weighted_adjoint` (single precision), as complex128: the solvers here iterate in
+    double precision."""
     return weighted_adjoint(y if s is not None else y[0], t, shape, weights, maps=s).astype(np.complex128)
 
 
