@@ -123,13 +123,10 @@ def espirit_maps(kspace: Any, mask: Any, *, kernel: int | None = ESPIRIT_DEFAULT
     n, c, h, w = k.shape
     unwhiten = None
     if covariance is not None:
-        from .noise import prewhitening_matrix
+        from .noise import prewhiten, prewhitening_matrix
 
-        white = prewhitening_matrix(covariance)
-        if white.shape != (c, c):
-            raise ValueError(f"covariance must be ({c}, {c}) for {c} coils, got {np.shape(covariance)}")
-        k = np.einsum("dc,nchw->ndhw", white, k)
-        unwhiten = np.linalg.inv(white)
+        k = prewhiten(k, covariance)          # checks the coil count against the covariance
+        unwhiten = np.linalg.inv(prewhitening_matrix(covariance))
     if calib_rows is not None:
         calib_rows = positive_int(calib_rows, "calib_rows", minimum=2)
     maps = np.empty(k.shape, dtype=np.complex64)
