@@ -126,7 +126,7 @@ weights: data
 	$(PY) -m mrilab.train unrolled-nufft --data $(RADIAL) --out weights/unrolled_nufft.pt
 	$(PY) -m mrilab.train unrolled-nufft --multicoil --data $(RADIAL_MULTICOIL) --init weights/unrolled_nufft.pt --out weights/unrolled_nufft_multicoil.pt
 
-# chapter 12's ablations of the unrolled network (and chapter 13's ensemble) and chapter 22's
+# chapter 12's ablations of the unrolled network (and chapter 13's ensemble) and chapter 23's
 # self-supervised ones, each on a short budget
 weights-ablations: data
 	$(PY) -m mrilab.train ablations --data $(REALISTIC)

@@ -1,7 +1,7 @@
 """Conjugate gradients on the normal equations, the one solver every chapter uses.
 
 CG-SENSE (chapter 15), the non-Cartesian least squares and TV's inner solves (chapter 18), the data steps
-of the unrolled networks (chapters 16 and 18) and of plug-and-play (chapter 21) all solve ``A x = b`` for a
+of the unrolled networks (chapters 16 and 18) and of plug-and-play (chapter 22) all solve ``A x = b`` for a
 Hermitian positive (semi)definite ``A`` given only as a function, image by image. :func:`conjugate_gradient`
 does it for NumPy arrays and for PyTorch tensors alike (the same arithmetic, written with the operations
 both share), so that a network back-propagates through the very iterations the classical methods run.

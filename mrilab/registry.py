@@ -307,7 +307,7 @@ def weights_path(method: str, weights: str | os.PathLike = "seed") -> Path:
 
 def ablation_path(name: str) -> Path:
     """The checkpoint of one of the unrolled networks' ablations (:mod:`mrilab.train.unrolled`: chapter 12's
-    ``ABLATIONS``, chapter 21's ``PROTOCOL_ABLATIONS``, chapter 22's ``SELF_SUPERVISION_ABLATIONS``)."""
+    ``ABLATIONS``, chapter 21's ``PROTOCOL_ABLATIONS``, chapter 23's ``SELF_SUPERVISION_ABLATIONS``)."""
     return WEIGHTS_DIR / "ablations" / f"unrolled_{name}.pt"
 
 

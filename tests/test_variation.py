@@ -1,4 +1,4 @@
-"""Chapter 23's retraining variation: what a single-coil scan varies that the phantoms do not."""
+"""Chapter 24's retraining variation: what a single-coil scan varies that the phantoms do not."""
 
 from __future__ import annotations
 

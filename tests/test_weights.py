@@ -44,7 +44,7 @@ def test_shipped_weights_reproduce_their_metrics(weight_set, name):
             assert Path(model.info["init"]).name == "unrolled_multicoil.pt"
     if weight_set == "randomized":
         assert model.info["family"] == "randomized"
-    if weight_set == "varied":  # the robust recipe with a scanner's variation drawn per sample (chapter 23)
+    if weight_set == "varied":  # the robust recipe with a scanner's variation drawn per sample (chapter 24)
         from mrilab.train.recipes import UNROLLED_VARIED
 
         assert model.info["accelerations"] == [3.0, 8.0] and model.info["noise_range"] == list(UNROLLED_VARIED["noise"])
@@ -92,7 +92,7 @@ def test_the_ablations_are_shipped_and_differ_from_the_reference_in_one_setting(
         assert len(changed) == (0 if name == "k5" else 1), (name, changed)
 
 
-def test_chapter_22s_ablations_are_shipped_with_their_options():
+def test_chapter_23s_ablations_are_shipped_with_their_options():
     from mrilab.registry import ablation_path
     from mrilab.train.recipes import UNROLLED_SSDU
     from mrilab.train.unrolled import SELF_SUPERVISION_ABLATIONS

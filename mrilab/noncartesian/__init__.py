@@ -23,7 +23,7 @@ Normal operator
 Off-resonance (chapter 17)
     :func:`off_resonance_kdata` (the signal with a field map), :func:`conjugate_phase` (time-segmented
     correction), :func:`segment_times`
-Gradient delays (chapters 18 and 24)
+Gradient delays (chapters 18 and 25)
     :func:`estimate_gradient_delay` (RING), :func:`correct_trajectory`, :func:`intersection_residual`,
     :func:`opposed_spoke_residual`, :func:`delay_spokes` (a known delay imposed on measured spokes)
 Reconstruction

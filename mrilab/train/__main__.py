@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="2: the denoiser's middle layers at half resolution")
     p.add_argument("--dc", choices=["soft", "hard", "gradient"], default=UNROLLED_ROBUST["dc"], help="the data step")
     p = sub.add_parser("unrolled-varied", help="the robust network retrained with a scanner's variation: object size and "
-                                              "orientation, one coil's shading, phase, noise up to 0.06 (chapter 23)")
+                                              "orientation, one coil's shading, phase, noise up to 0.06 (chapter 24)")
     _unrolled_arguments(p, UNROLLED_VARIED, "realistic", "weights/unrolled_varied.pt")
     p.add_argument("--scales", type=int, choices=[1, 2], default=UNROLLED_VARIED["scales"],
                    help="2: the denoiser's middle layers at half resolution")
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
                         f"{DENOISER_RANDOMIZED['epochs']} epochs unless --epochs is given; no ellipse, no real image)")
     _run_arguments(p)
     p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network, chapter 21's "
-                                         "capacity comparison and chapter 22's self-supervised ones")
+                                         "capacity comparison and chapter 23's self-supervised ones")
     p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
     p.add_argument("--data", default=DEFAULT_PATHS["realistic"])
     p.add_argument("--out-dir", default=None, help="folder (default: weights/ablations)")
@@ -221,7 +221,7 @@ def _unrolled_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: s
                    help="training loss on magnitudes (mixed: 0.84 (1 - SSIM) + 0.16 L1)")
     p.add_argument("--unsampled-edge", type=int, default=0, metavar="N",
                    help="remove the N outermost k-space columns at each edge from every training and test mask "
-                        "(a protocol that never samples them; chapter 22's blind spot)")
+                        "(a protocol that never samples them; chapter 23's blind spot)")
     p.add_argument("--init", default=r.get("init"), metavar="CHECKPOINT",
                    help="start from this checkpoint's weights (a network of the same architecture, or its shared "
                         "denoiser untied with --separate) instead of the seeded initialisation: a warm start, "

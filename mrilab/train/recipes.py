@@ -1,7 +1,7 @@
 """The recipes of the shipped weights: every setting that ``make weights`` trains them with.
 
 ``python -m mrilab.train`` reads its defaults from here, and the chapters quote them (chapter 21's
-protocol ranges, chapter 22's split ratio) without importing the command line.
+protocol ranges, chapter 23's split ratio) without importing the command line.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ UNROLLED_MULTICOIL = dict(epochs=150, lr=3e-3, batch_size=8, iterations=5, chans
 #: R = 4 one alike; the mixed protocols cost 1.5-1.6 dB at R = 4 against the R = 4 recipe of the same
 #: size, with one shared denoiser or five (chapter 21, ablations ``robust_shared`` and ``r4_separate``).
 UNROLLED_ROBUST = dict(UNROLLED, noise=(0.0, 0.03), accelerations=(3.0, 8.0), separate=True)
-#: Chapter 23's retrained single-coil network (``weights/unrolled_varied.pt``, ``unrolled-varied``): the
+#: Chapter 24's retrained single-coil network (``weights/unrolled_varied.pt``, ``unrolled-varied``): the
 #: robust recipe, with what real single-coil scans of a head showed outside its training drawn afresh for
 #: every sample (:class:`mrilab.train.variation.ScannerVariation`): the object shrunk to 0.45-1 of its size
 #: and moved, turned and mirrored, one coil's shading, a smooth random phase of up to two turns, and noise up
@@ -56,12 +56,12 @@ UNROLLED_MULTICOIL_ROBUST = dict(UNROLLED_MULTICOIL, noise=(0.0, 0.03), accelera
 #: not the paper's 0.4: with whole columns held out, the network's input Theta is a mask of higher
 #: acceleration than the test masks, and a larger ratio widens that gap (40-epoch runs,
 #: ``--split-ratio 0.1 / 0.2 / 0.4 / 0.6 --epochs 40``, fell in test PSNR as the ratio grew
-#: beyond 0.2; chapter 22 measures it).
+#: beyond 0.2; chapter 23 measures it).
 UNROLLED_SSDU = dict(UNROLLED, loss="kspace", split_ratio=0.2)
 #: The multi-coil SSDU network starts its denoiser from the single-coil SSDU network's (``init_denoiser``,
 #: itself trained without a reference) at a lower peak rate: from the seeded initialisation its loss
 #: flattened by epoch 20 and it ended 1.9 dB behind the supervised network at R = 4, like the robust
-#: multi-coil network that did not learn without a warm start; with it, 0.4-0.5 dB (chapter 22).
+#: multi-coil network that did not learn without a warm start; with it, 0.4-0.5 dB (chapter 23).
 UNROLLED_MULTICOIL_SSDU = dict(UNROLLED_MULTICOIL, loss="kspace", split_ratio=0.2, lr=1e-3,
                                init_denoiser="weights/unrolled_ssdu.pt")
 

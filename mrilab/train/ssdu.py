@@ -35,7 +35,7 @@ Choices here, for the book's Cartesian masks (whole columns):
 What self-supervision cannot do follows from the loss: it only sees k-space locations that
 some scan measured. A region no training mask ever samples gets no gradient from any scan:
 whatever the network puts there comes from its architecture, and no loss or validation
-computed on the measurements can tell whether it is right (chapter 22 measures both).
+computed on the measurements can tell whether it is right (chapter 23 measures both).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def without_edges(split, n: int):
 
     The masks lose those columns and the measurements are zeroed there (the other fields are
     shared, not copied): a protocol that never acquires the outer k-space, as a low-resolution
-    acquisition zero-padded to the grid does. Chapter 22 trains on such data to show what a
+    acquisition zero-padded to the grid does. Chapter 23 trains on such data to show what a
     self-supervised loss cannot see.
     """
     import dataclasses

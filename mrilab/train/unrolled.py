@@ -74,7 +74,7 @@ class NoisyBands(Dataset):
         uniformly from this range (``pattern="random"``, the split's ACS fraction) instead of
         the split's stored mask. None (the default) keeps the stored masks.
     variation : ScannerVariation, optional
-        Chapter 23's retraining: each sample's image and reference are first shrunk, moved and
+        Chapter 24's retraining: each sample's image and reference are first shrunk, moved and
         shaded by a fresh draw of :class:`mrilab.train.variation.ScannerVariation` (scaled to a
         reference maximum of 1), then the noise is added. None (the default): the images as stored.
     """
@@ -416,7 +416,7 @@ ABLATIONS: dict[str, list[str]] = {
     "seed2": ["--seed", "2"],
 }
 ABLATION_EPOCHS = 20
-#: Chapter 22's networks, ``name: (subcommand, options, epochs)`` of ``python -m mrilab.train``, into
+#: Chapter 23's networks, ``name: (subcommand, options, epochs)`` of ``python -m mrilab.train``, into
 #: ``weights/ablations/unrolled_<name>.pt``: SSDU's split-ratio sweep, and SSDU and the supervised
 #: network on masks that never sample the 16 outermost columns at each edge (the blind spot), and the
 #: multi-coil SSDU network without its warm start.

@@ -1,6 +1,6 @@
 """What a single-coil scan varies that the realistic phantoms do not: size, orientation, shading, phase, noise.
 
-Chapter 23 measures what the book's single-coil networks met on real single-coil scans of a head
+Chapter 24 measures what the book's single-coil networks met on real single-coil scans of a head
 and never saw in training: the object fills about a third of the field of view (the phantoms more
 than half), one receive coil shades it (a body coil gently, one channel of an array steeply), and
 the noise reaches five times the training's 0.01. :class:`ScannerVariation` draws that variation
@@ -9,7 +9,7 @@ retrained with it (``python -m mrilab.train unrolled-varied``, weight set ``vari
 
 * **orientation**: with ``orient``, the image turned by a multiple of 90 degrees and mirrored at
   random (the eight symmetries of the square). The phantoms are ellipses taller than wide, their
-  long axis along the readout; the head of chapter 23 lies the other way, its long axis along the
+  long axis along the readout; the head of chapter 24 lies the other way, its long axis along the
   phase encodes, so it aliases over a longer extent than any training image did;
 * **size**: the complex image and its reference shrunk by a factor drawn from ``zoom``
   (bilinear with antialiasing, which low-passes before it decimates, so no new detail is
