@@ -1,4 +1,4 @@
-"""Cartesian undersampling masks.
+"""Cartesian column masks: random, equispaced and regular.
 
 A mask samples whole phase-encode lines, which in this book are the columns
 of k-space (the last axis, ``W``). Its semantics are exact and measurable:
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_array, as_rng, describe
+from .._checks import as_array, as_rng, describe
 
 __all__ = ["cartesian_mask", "effective_acceleration", "acs_columns", "point_spread_function"]
 
@@ -188,7 +188,7 @@ def point_spread_function(mask: Any) -> np.ndarray:
     -------
     psf : complex ndarray, shape (..., H, W), value 1 at index (H // 2, W // 2)
     """
-    from .fourier import ifft2c
+    from ..fourier import ifft2c
 
     arr = as_array(mask, "mask", min_ndim=2, allow_complex=False).astype(np.float32)
     psf = ifft2c(arr)
