@@ -220,3 +220,17 @@ def test_a_warm_start_may_untie_a_shared_denoiser(tmp_path):
     assert untied.dc_weights() == start.dc_weights()
     with pytest.raises(ValueError, match="another architecture"):  # untying goes one way only
         _warm_start(Unrolled(iterations=3, chans=4, layers=3), str(save_checkpoint(untied, tmp_path / "sep.pt")))
+
+
+def test_remeasure_with_given_masks_keeps_them_and_draws_the_same_noise(realistic):
+    from mrilab.sampling import poisson_disc_mask
+
+    plane = poisson_disc_mask(realistic.kspace_full.shape[-2:], 6, seed=0, calib=8)
+    t = remeasure(realistic, 6, 0.01, masks=plane, seed=4)
+    assert (t.masks == plane).all() and t.masks.shape == realistic.kspace_full.shape
+    drawn = remeasure(realistic, 6, 0.01, seed=4)
+    same = drawn.masks & t.masks    # where both measured, the same noise was added
+    np.testing.assert_allclose(t.kspace_undersampled[same], drawn.kspace_undersampled[same])
+    assert not t.kspace_undersampled[~t.masks].any()
+    with pytest.raises(ValueError, match="masks must be a bool array"):
+        remeasure(realistic, 6, 0.01, masks=plane[:10])

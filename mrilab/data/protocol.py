@@ -21,7 +21,7 @@ __all__ = ["remeasure"]
 
 
 def remeasure(split, acceleration: float, noise_std: float, *, pattern: str | None = None,
-              center_fraction: float | None = None, seed: int = 0):
+              center_fraction: float | None = None, seed: int = 0, masks: Any = None):
     """A copy of ``split`` with new masks and new noise: the same images under another protocol.
 
     Parameters
@@ -40,6 +40,10 @@ def remeasure(split, acceleration: float, noise_std: float, *, pattern: str | No
     seed : int
         Seeds the masks and the noise (two independent streams, so the masks do not change
         with the noise level).
+    masks : bool array (N, H, W) or (H, W), optional
+        Measure with these masks instead of drawing them: any pattern of
+        :mod:`mrilab.sampling` (a Poisson-disc plane, a learned mask). ``acceleration`` and
+        ``pattern`` are then only recorded; the noise is drawn from ``seed`` as without.
 
     Returns
     -------
@@ -53,8 +57,16 @@ def remeasure(split, acceleration: float, noise_std: float, *, pattern: str | No
     mask_ss, noise_ss = np.random.SeedSequence([int(seed), 2026]).spawn(2)
     mask_rng, noise_rng = np.random.default_rng(mask_ss), np.random.default_rng(noise_ss)
     shape = split.kspace_full.shape[-2:]
-    masks = np.stack([cartesian_mask(shape, acceleration, center_fraction, pattern=pattern, rng=mask_rng)
-                      for _ in range(len(split))]) if len(split) else np.empty((0, *shape), dtype=bool)
+    if masks is not None:
+        given = np.asarray(masks)
+        if given.dtype != bool or given.shape[-2:] != tuple(shape) or given.ndim not in (2, 3) or (
+                given.ndim == 3 and len(given) != len(split)):
+            raise ValueError(f"masks must be a bool array ({len(split)}, {shape[0]}, {shape[1]}) or one mask "
+                             f"{tuple(shape)} for every image, got {given.dtype} {given.shape}")
+        masks = np.broadcast_to(given, (len(split), *shape)).copy()
+    else:
+        masks = np.stack([cartesian_mask(shape, acceleration, center_fraction, pattern=pattern, rng=mask_rng)
+                          for _ in range(len(split))]) if len(split) else np.empty((0, *shape), dtype=bool)
     k = split.kspace_full
     noise = noise_std * (noise_rng.standard_normal(k.shape) + 1j * noise_rng.standard_normal(k.shape))
     mask_axes = masks[:, None] if k.ndim == 4 else masks
