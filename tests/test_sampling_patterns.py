@@ -163,3 +163,23 @@ def test_every_pattern_by_its_name():
     np.testing.assert_array_equal(mask("random", (64, 64), 4, rng=3), mrilab.cartesian_mask((64, 64), 4, rng=3))
     with pytest.raises(ValueError, match="pattern must be one of"):
         mask("spiral", (64, 64), 4)
+
+
+def test_the_bands_are_named_as_pywavelets_dwt2_names_them():
+    import pywt
+
+    image = np.zeros((32, 32))
+    image[:, 13:] = 1                                   # a vertical edge: vertical detail (cV) only
+    _, (ch, cv, _) = pywt.dwt2(image, "haar", mode="periodization")
+    assert abs(cv).sum() > 0 and abs(ch).sum() == 0
+    from mrilab.sampling.incoherence import _BANDS, _coefficient
+
+    coeffs = pywt.wavedec2(np.zeros((32, 32)), "haar", mode="periodization", level=1)
+    _, slices = pywt.coeffs_to_array(coeffs)
+    arr = pywt.coeffs_to_array(pywt.wavedec2(image, "haar", mode="periodization", level=1))[0]
+    assert abs(arr[slices[1][_BANDS["vertical"]]]).sum() > 0 and abs(arr[slices[1][_BANDS["horizontal"]]]).sum() == 0
+    for band in ("horizontal", "vertical", "diagonal"):    # every band's centre, the ones that start at 0 too
+        i, j = _coefficient((32, 32), "haar", 1, 1, band)
+        rows, cols = slices[1][_BANDS[band]]
+        assert i in range(*rows.indices(32)) and j in range(*cols.indices(32))
+        assert peak_sidelobe(np.ones((32, 32), bool), domain="wavelet", wavelet="haar", level=1, band=band) < 1e-10

@@ -29,7 +29,7 @@ from ..fourier import fft2c, ifft2c
 __all__ = ["tpsf", "peak_sidelobe"]
 
 _DOMAINS = ("image", "wavelet")
-_BANDS = {"horizontal": "ad", "vertical": "da", "diagonal": "dd"}
+_BANDS = {"horizontal": "da", "vertical": "ad", "diagonal": "dd"}   # PyWavelets' dwt2: cH = "da", cV = "ad"
 
 
 def _check_coefficient(level, scale, band):
@@ -46,7 +46,8 @@ def _coefficient(shape, wavelet, level, scale, band):
     coeffs = pywt.wavedec2(np.zeros(shape), wavelet, mode="periodization", level=level)
     _, slices = pywt.coeffs_to_array(coeffs)
     rows, cols = slices[level + 1 - int(scale)][_BANDS[band]]
-    return ((rows.start + rows.stop) // 2, (cols.start + cols.stop) // 2)
+    (r0, r1, _), (c0, c1, _) = rows.indices(shape[0]), cols.indices(shape[1])   # a band's slice may start at None
+    return ((r0 + r1) // 2, (c0 + c1) // 2)
 
 
 def tpsf(mask: Any, *, domain: str = "image", wavelet: str = "db4", level: int = 3, scale: int = 1,
@@ -67,7 +68,7 @@ def tpsf(mask: Any, *, domain: str = "image", wavelet: str = "db4", level: int =
     scale : int, keyword-only
         The coefficient's scale, 1 the finest details, ``level`` the coarsest.
     band : {"horizontal", "vertical", "diagonal"}, keyword-only
-        The detail band; the coefficient is the one at its centre.
+        The detail band (PyWavelets' cH, cV, cD); the coefficient is the one at its centre.
     weights : array (H, W) or None, keyword-only
         k-space weights applied with the mask (for example ``1 / density`` to compensate a
         variable density); None weights every sample by 1, as zero filling does.
@@ -76,8 +77,8 @@ def tpsf(mask: Any, *, domain: str = "image", wavelet: str = "db4", level: int =
     -------
     tpsf : complex ndarray, shape (H, W)
     index : (int, int)
-        Where the unit coefficient was put; ``tpsf[index]`` is the peak (the sampled fraction
-        of its energy, for unit weights).
+        Where the unit coefficient was put; ``tpsf[index]`` is the coefficient's own value (the
+        sampled fraction of its energy, for unit weights), which other coefficients can exceed.
     """
     m = as_array(mask, "mask", min_ndim=2, allow_complex=False)
     if m.ndim != 2:

@@ -217,6 +217,10 @@ def poisson_disc_mask(shape: tuple[int, int], acceleration: float, *, seed: int 
         side = n > target
         repeated, last_side = side == last_side, side
         if n > target:
+            if slope >= hi:
+                raise ValueError(f"R = {acceleration} is beyond what this grid and calibration box allow: with "
+                                 f"the steepest distance tried the pattern still has R = {achieved:.2f} and "
+                                 f"cannot be thinned further; lower the acceleration or shrink calib")
             lo, n_lo = slope, n           # too many points: the distance must grow faster
         else:
             if slope == 0.0:

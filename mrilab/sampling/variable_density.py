@@ -114,8 +114,7 @@ def variable_density_mask(shape: tuple[int, int], acceleration: float = 4, cente
     """
     height, width = _check_shape(shape)
     pdf = variable_density_pdf(width, acceleration, center_fraction, power=power)
-    columns = pdf >= 1
-    columns[:] = False
+    columns = np.zeros(width, dtype=bool)
     columns[acs_columns(width, center_fraction)] = True
     n_outer = max(1, int(round(width / acceleration))) - int(columns.sum())
     if n_outer > 0:
