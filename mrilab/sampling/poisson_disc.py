@@ -49,6 +49,12 @@ def _check_calib(calib: Any, shape: tuple[int, int]) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def _box(shape: tuple[int, int], calib: tuple[int, int]) -> tuple[slice, slice]:
+    """The calibration box's rows and columns, centred as SigPy centres it."""
+    y0, x0 = int(shape[0] / 2 - calib[0] / 2), int(shape[1] / 2 - calib[1] / 2)
+    return slice(y0, y0 + calib[0]), slice(x0, x0 + calib[1])
+
+
 def _radius_map(shape: tuple[int, int], calib: tuple[int, int]) -> np.ndarray:
     """The normalised radius ``r`` of every grid point, 0 on the calibration box."""
     ny, nx = shape
@@ -79,8 +85,7 @@ def _bridson(shape, ry, rx, calib, seed, max_attempts):
     ny, nx = shape
     rng = np.random.default_rng(seed)
     mask = np.zeros(shape, dtype=bool)
-    y0, x0 = int(ny / 2 - calib[0] / 2), int(nx / 2 - calib[1] / 2)
-    mask[y0:y0 + calib[0], x0:x0 + calib[1]] = True
+    mask[_box(shape, calib)] = True
     free = np.flatnonzero(~mask)      # the first point outside the calibration box, or it could grow nowhere
     first = divmod(int(free[rng.integers(free.size)]), nx) if free.size else (0, 0)
     mask[first] = True
@@ -175,8 +180,8 @@ def poisson_disc_mask(shape: tuple[int, int], acceleration: float, *, seed: int 
     r = _radius_map(shape, calib)
     inside = (r < 1) if crop_corner else np.ones(shape, dtype=bool)
     free = inside.copy()
-    y0, x0 = int(shape[0] / 2 - calib[0] / 2), int(shape[1] / 2 - calib[1] / 2)
-    free[y0:y0 + calib[0], x0:x0 + calib[1]] = False
+    box = _box(shape, calib)
+    free[box] = False
     n_calib = calib[0] * calib[1]
 
     def inverse_area(slope):   # a Poisson-disc pattern holds about kappa / (ry rx) points per grid point
@@ -187,7 +192,7 @@ def poisson_disc_mask(shape: tuple[int, int], acceleration: float, *, seed: int 
         ry, rx = poisson_disc_radius(shape, slope, calib)
         m = _bridson(shape, ry, rx, calib, seed, int(max_attempts))
         m &= inside
-        m[y0:y0 + calib[0], x0:x0 + calib[1]] = True
+        m[box] = True
         return m
 
     lo, hi, kappa = 0.0, float(max(shape)) * 4, 0.6
