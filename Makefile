@@ -5,7 +5,7 @@
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, every set (about 145 minutes on 2 CPU cores)
+#   make weights retrain the shipped networks in weights/, every set (about 160 minutes on 2 CPU cores)
 #   make weights-ablations  retrain chapter 12's, 21's and 22's ablations in weights/ablations (about 75 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
@@ -108,7 +108,8 @@ nbval: data
 	$(PY) -m pytest notebooks --nbval-lax --nbval-current-env
 
 # every weight set: trained on the seed data (chapters 8-10), on the realistic data (Part IV), on
-# the multi-coil data (Part V), Part VII's, and on the radial data (Part VI)
+# the multi-coil data (Part V), Part VII's, on the radial data (Part VI), and chapter 27's masks with
+# their networks (after unrolled_realistic.pt and unrolled_robust.pt, which they start from and are chosen with)
 weights: data
 	$(PY) -m mrilab.train kspace-unet --data $(DATA) --out weights/kspace_unet.pt
 	$(PY) -m mrilab.train cascade --data $(DATA) --stage1 weights/kspace_unet.pt --out weights/cascade.pt
@@ -125,6 +126,7 @@ weights: data
 	$(PY) -m mrilab.train unrolled-ssdu --multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil_ssdu.pt
 	$(PY) -m mrilab.train unrolled-nufft --data $(RADIAL) --out weights/unrolled_nufft.pt
 	$(PY) -m mrilab.train unrolled-nufft --multicoil --data $(RADIAL_MULTICOIL) --init weights/unrolled_nufft.pt --out weights/unrolled_nufft_multicoil.pt
+	$(PY) -m mrilab.train sampling --data $(REALISTIC) --out-dir weights/sampling
 
 # chapter 12's ablations of the unrolled network (and chapter 13's ensemble) and chapter 23's
 # self-supervised ones, each on a short budget

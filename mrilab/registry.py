@@ -311,6 +311,23 @@ def ablation_path(name: str) -> Path:
     return WEIGHTS_DIR / "ablations" / f"unrolled_{name}.pt"
 
 
+#: Chapter 27's masks, by the name of their checkpoints in ``weights/sampling`` (:mod:`mrilab.train.sampling`).
+SAMPLING_KINDS = ("vd", "greedy", "loupe")
+
+
+def sampling_checkpoint_name(kind: str, acceleration: float) -> str:
+    """``unrolled_<kind>_r<R>.pt``, the file name of a mask's network in ``weights/sampling``."""
+    if kind not in SAMPLING_KINDS:
+        raise ValueError(f"kind must be one of {SAMPLING_KINDS}, got {kind!r}")
+    return f"unrolled_{kind}_r{acceleration:g}.pt"
+
+
+def sampling_path(kind: str, acceleration: float) -> Path:
+    """The checkpoint of one of chapter 27's masks with its network (:mod:`mrilab.train.sampling`):
+    ``kind`` is ``"vd"``, ``"greedy"`` or ``"loupe"``; the mask is in the checkpoint's ``info``."""
+    return WEIGHTS_DIR / "sampling" / sampling_checkpoint_name(kind, acceleration)
+
+
 @lru_cache(maxsize=8)
 def _cached_model(path: str, mtime: float, expected: str):
     from .models.checkpoint import load_model

@@ -9,15 +9,18 @@
   phase-encode directions of a 3-D acquisition;
 * :mod:`~mrilab.sampling.incoherence`: the transform point spread function (TPSF) of any mask and
   its peak side lobe;
-* :mod:`~mrilab.sampling.patterns`: every pattern by its name, :func:`mask`.
+* :mod:`~mrilab.sampling.patterns`: every pattern by its name, :func:`mask`;
+* :mod:`~mrilab.sampling.learned`: masks chosen from training images, LOUPE's relaxed mask and
+  the greedy search (trained with a network in :mod:`mrilab.train.sampling`).
 """
 
 from .cartesian import acs_columns, cartesian_mask, effective_acceleration, point_spread_function
 from .incoherence import peak_sidelobe, tpsf
+from .learned import LoupeMask, greedy_columns
 from .patterns import PATTERNS, mask
 from .poisson_disc import poisson_disc_mask, poisson_disc_radius
 from .variable_density import variable_density_mask, variable_density_pdf
 
 __all__ = ["cartesian_mask", "effective_acceleration", "acs_columns", "point_spread_function",
            "variable_density_mask", "variable_density_pdf", "poisson_disc_mask", "poisson_disc_radius",
-           "tpsf", "peak_sidelobe", "mask", "PATTERNS"]
+           "tpsf", "peak_sidelobe", "mask", "PATTERNS", "LoupeMask", "greedy_columns"]

@@ -15,6 +15,7 @@
     python -m mrilab.train unrolled-nufft                     # weights/unrolled_nufft.pt (Part VI, radial)
     python -m mrilab.train unrolled-nufft --multicoil         # weights/unrolled_nufft_multicoil.pt
     python -m mrilab.train denoiser                           # weights/denoiser_realistic.pt (Part VII)
+    python -m mrilab.train sampling                           # weights/sampling/ (Part IX, learned masks)
     python -m mrilab.train denoiser --family randomized       # weights/denoiser_randomized.pt (Part VII)
 
 ``--preset`` picks the dataset (``data/mri_dataset.h5`` or ``data/mri_dataset_realistic.h5``),
@@ -53,7 +54,7 @@ from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
 
 from .recipes import (DENOISER, DENOISER_RANDOMIZED, RECIPES, UNROLLED, UNROLLED_MULTICOIL,  # noqa: F401
                       UNROLLED_MULTICOIL_ROBUST, UNROLLED_MULTICOIL_SSDU, UNROLLED_NUFFT, UNROLLED_NUFFT_MULTICOIL,
-                      UNROLLED_ROBUST, UNROLLED_SSDU, UNROLLED_VARIED)
+                      SAMPLING, UNROLLED_ROBUST, UNROLLED_SSDU, UNROLLED_VARIED)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,6 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
                         f"drawn in memory ({DENOISER_RANDOMIZED['n_images']} images, "
                         f"{DENOISER_RANDOMIZED['epochs']} epochs unless --epochs is given; no ellipse, no real image)")
     _run_arguments(p)
+    p = sub.add_parser("sampling", help="chapter 27's masks (variable density, greedy, LOUPE) at R = 4 and 8, each "
+                                        "with chapter 12's network fine-tuned for it (Part IX)")
+    p.add_argument("--data", default=DEFAULT_PATHS["realistic"], help="dataset (default: the realistic one)")
+    p.add_argument("--out-dir", default="weights/sampling", help="folder of the checkpoints (default: weights/sampling)")
+    p.add_argument("--epochs", type=int, default=SAMPLING["epochs"], help="fine-tuning epochs of each mask's network")
+    p.add_argument("--loupe-epochs", type=int, default=SAMPLING["loupe_epochs"], help="epochs of LOUPE's joint training")
+    p.add_argument("--greedy-candidates", type=int, default=SAMPLING["greedy_candidates"],
+                   help="free columns scored per greedy step")
+    p.add_argument("--accelerations", type=float, nargs="+", default=list(SAMPLING["accelerations"]))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p = sub.add_parser("ablations", help="train chapter 12's ablations of the unrolled network, chapter 21's "
                                          "capacity comparison and chapter 23's self-supervised ones")
     p.add_argument("--only", nargs="+", default=None, help="some of them (default: all)")
@@ -254,6 +266,8 @@ def _run(args: argparse.Namespace) -> int:
         return _run_ablations(args)
     if args.network == "denoiser":
         return _run_denoiser(args)
+    if args.network == "sampling":
+        return _run_sampling(args)
     method = args.network.replace("-", "_")
     args.data = args.data or DEFAULT_PATHS[args.preset]
     args.out = args.out or str(weights_path(method, args.preset))
@@ -306,6 +320,23 @@ def _run(args: argparse.Namespace) -> int:
     print(f"wrote {path} ({size:.1f} MiB); wall time {train_seconds:.0f} s ({train_seconds / 60:.1f} min)")
     return 0
 
+
+def _run_sampling(args: argparse.Namespace) -> int:
+    from .sampling import train_sampling
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    for name in ("init", "proxy"):
+        if not Path(SAMPLING[name]).is_file():
+            raise FileNotFoundError(f"the {name} network {SAMPLING[name]} is missing; train it first (make weights)")
+    recipe = dict(SAMPLING, epochs=args.epochs, loupe_epochs=args.loupe_epochs,
+                  greedy_candidates=args.greedy_candidates, accelerations=tuple(args.accelerations))
+    start = time.perf_counter()
+    train, test = load_dataset(args.data, "train"), load_dataset(args.data, "test")
+    paths = train_sampling(train, test, out_dir=args.out_dir, recipe=recipe, seed=args.seed)
+    minutes = (time.perf_counter() - start) / 60
+    print(f"wrote {len(paths)} checkpoints to {args.out_dir}; wall time {minutes:.1f} min")
+    return 0
 
 
 def _run_unrolled(args: argparse.Namespace) -> int:

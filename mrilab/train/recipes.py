@@ -10,7 +10,7 @@ import math
 
 __all__ = ["RECIPES", "UNROLLED", "UNROLLED_MULTICOIL", "UNROLLED_ROBUST", "UNROLLED_VARIED",
            "UNROLLED_MULTICOIL_ROBUST", "UNROLLED_SSDU", "UNROLLED_MULTICOIL_SSDU", "UNROLLED_NUFFT",
-           "UNROLLED_NUFFT_MULTICOIL", "DENOISER", "DENOISER_RANDOMIZED"]
+           "UNROLLED_NUFFT_MULTICOIL", "DENOISER", "DENOISER_RANDOMIZED", "SAMPLING"]
 
 #: The settings of the shipped weights (``make weights``).
 RECIPES = {
@@ -86,3 +86,16 @@ DENOISER = dict(epochs=60, lr=2e-3, batch_size=16, chans=16, levels=2, patch=64,
 #: The domain-randomised denoiser (``--family randomized``): twice the images, half the epochs, the
 #: same number of training steps; the images are drawn in memory (:mod:`mrilab.data.shapes`).
 DENOISER_RANDOMIZED = dict(epochs=30, n_images=800)
+
+#: Chapter 27's masks and their networks (``weights/sampling/``, ``python -m mrilab.train sampling``,
+#: :mod:`mrilab.train.sampling`). The proxy decoder that chooses the variable-density masks' exponent and
+#: ACS and drives the greedy search is chapter 21's robust network (trained on random masks of every R
+#: from 3 to 8); the greedy search scores ``greedy_candidates`` random free columns per step on one band
+#: of each of the first ``greedy_images`` training images. LOUPE trains its probabilities jointly with
+#: chapter 12's network (warm-started) for ``loupe_epochs``, with LOUPE's slopes (5 and 200). Then every
+#: mask's network is chapter 12's, fine-tuned from chapter 12's weights for ``epochs`` at a peak rate of
+#: ``lr``: one schedule for every mask.
+SAMPLING = dict(accelerations=(4.0, 8.0), epochs=20, loupe_epochs=20, lr=1e-3, lr_mask=1e-2, batch_size=16,
+                band=32, noise=(0.0, 0.02), loss="mixed", slope=5.0, sample_slope=200.0, greedy_images=32,
+                greedy_candidates=40, vd_powers=(1.0, 2.0, 3.0, 4.0), vd_center_fractions=(0.04, 0.08),
+                init="weights/unrolled_realistic.pt", proxy="weights/unrolled_robust.pt")

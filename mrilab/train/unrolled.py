@@ -77,12 +77,21 @@ class NoisyBands(Dataset):
         Chapter 24's retraining: each sample's image and reference are first shrunk, moved and
         shaded by a fresh draw of :class:`mrilab.train.variation.ScannerVariation` (scaled to a
         reference maximum of 1), then the noise is added. None (the default): the images as stored.
+    mask : bool array (H, W), optional
+        One mask for every sample instead of the split's stored ones (chapter 27: a learned mask;
+        all ones gives the full k-space, which :mod:`mrilab.train.sampling` masks itself).
+    mask_sampler : callable, optional
+        Every sample gets a fresh mask ``mask_sampler(rng)`` (bool ``(H, W)``) from its own stream
+        (chapter 27: variable-density masks). At most one of ``accelerations``, ``mask`` and
+        ``mask_sampler``.
     """
 
     def __init__(self, split, *, band: int = 32, noise_range: tuple[float, float] = (0.0, 0.02),
                  seed: int = 0, indices=None, accelerations: tuple[float, float] | None = None,
-                 variation=None):
+                 variation=None, mask=None, mask_sampler=None):
         h = split.kspace_full.shape[-2]
+        if sum(x is not None for x in (accelerations, mask, mask_sampler)) > 1:
+            raise ValueError("give at most one of accelerations, mask and mask_sampler: each decides the masks")
         if int(band) != band or not 1 <= band <= h:
             raise ValueError(f"band must be an integer between 1 and the image height {h}, got {band}")
         lo, hi = noise_range
@@ -98,7 +107,15 @@ class NoisyBands(Dataset):
         self.center_fraction = float(split.attrs.get("center_fraction", 0.08))
         idx = np.arange(len(split)) if indices is None else np.asarray(indices)
         self.images = torch.from_numpy(np.ascontiguousarray(ifft2c(split.kspace_full[idx])))
-        self.masks = torch.from_numpy(np.ascontiguousarray(split.masks[idx]))
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.shape != split.kspace_full.shape[-2:] or mask.dtype != bool:
+                raise ValueError(f"mask must be a bool array of the image shape {split.kspace_full.shape[-2:]}, got "
+                                 f"{mask.dtype} {mask.shape}")
+            self.masks = torch.from_numpy(np.broadcast_to(mask, (len(idx),) + mask.shape).copy())
+        else:
+            self.masks = torch.from_numpy(np.ascontiguousarray(split.masks[idx]))
+        self.mask_sampler = mask_sampler
         self.targets = torch.from_numpy(np.ascontiguousarray(split.phantoms[idx]))
         self.band, self.noise_range, self.seed, self.epoch = int(band), (float(lo), float(hi)), int(seed), 0
         self.variation = variation
@@ -134,6 +151,8 @@ class NoisyBands(Dataset):
         image, mask, target = self.images[i], self.masks[i], self.targets[i]
         if self.accelerations is not None:
             mask = self._fresh_mask(seq, mask.shape, "random")
+        elif self.mask_sampler is not None:
+            mask = torch.from_numpy(np.asarray(self.mask_sampler(np.random.default_rng(seq.spawn(1)[0])), dtype=bool))
         if self.variation is not None:
             image, target = self.variation(image, target, np.random.default_rng([self.seed, self.epoch, int(i), 1]))  # its own stream
         noise = torch.randn(image.shape, generator=g) + 1j * torch.randn(image.shape, generator=g)
