@@ -5,7 +5,7 @@
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, every set (about 160 minutes on 2 CPU cores)
+#   make weights retrain the shipped networks in weights/, every set (about 165 minutes on 2 CPU cores)
 #   make weights-ablations  retrain chapter 12's, 21's and 22's ablations in weights/ablations (about 75 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),

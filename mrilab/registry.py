@@ -312,7 +312,7 @@ def ablation_path(name: str) -> Path:
 
 
 #: Chapter 27's masks, by the name of their checkpoints in ``weights/sampling`` (:mod:`mrilab.train.sampling`).
-SAMPLING_KINDS = ("vd", "greedy", "loupe")
+SAMPLING_KINDS = ("vd", "vd_fixed", "greedy", "loupe")
 
 
 def sampling_checkpoint_name(kind: str, acceleration: float) -> str:
@@ -324,7 +324,8 @@ def sampling_checkpoint_name(kind: str, acceleration: float) -> str:
 
 def sampling_path(kind: str, acceleration: float) -> Path:
     """The checkpoint of one of chapter 27's masks with its network (:mod:`mrilab.train.sampling`):
-    ``kind`` is ``"vd"``, ``"greedy"`` or ``"loupe"``; the mask is in the checkpoint's ``info``."""
+    ``kind`` is one of :data:`SAMPLING_KINDS`; the mask is in the checkpoint's ``info`` (a variable-density
+    checkpoint holds the density instead: its masks are drawn afresh)."""
     return WEIGHTS_DIR / "sampling" / sampling_checkpoint_name(kind, acceleration)
 
 

@@ -4,18 +4,19 @@ Both choose which phase-encode columns to measure from training images, for a gi
 reconstruction; neither is tied to one (the training code in :mod:`mrilab.train.sampling`
 pairs them with the unrolled network of chapter 12).
 
-* :class:`LoupeMask` is the mask of LOUPE (Bahadir, Wang, Sabuncu and Dalca, IEEE TCI 2020):
+* :class:`LoupeMask` is the mask of LOUPE (Bahadir, Wang, Dalca and Sabuncu, IEEE TCI 2020):
   one logit per column, a probability ``sigmoid(slope * logit)`` rescaled so that the
   probabilities add up to the line budget, and in training a *relaxed* Bernoulli sample,
   ``sigmoid(sample_slope * (p - u))`` with ``u`` uniform, through which the reconstruction's loss
-  reaches the logits. At test time the mask is deterministic: the ``round(W / R)`` most
-  probable columns, so the acceleration is exact.
+  reaches the logits. LOUPE learns points of the 2-D grid with a U-Net; here the same mask is
+  learned for whole phase-encode columns (as 2-D Cartesian imaging must), and at test time the
+  mask is deterministic: the ``round(W / R)`` most probable columns, so the acceleration is exact.
 * :func:`greedy_columns` is the greedy selection of Gözcü et al. (IEEE TMI 2018): start from a
   set of columns and add, one at a time, the column that most improves a score computed on
   training images. With ``candidates`` it evaluates only a random subset of the free columns at
-  each step, the stochastic variant of Sanchez et al. (ICASSP 2020), which makes the search
-  affordable for an expensive reconstruction. The order of the picks is returned, so one search
-  gives nested masks for every line budget up to its last.
+  each step, the candidate subsampling of Sanchez et al. (ICASSP 2020; they also subsample the
+  training images), which makes the search affordable for an expensive reconstruction. The order
+  of the picks is returned, so one search gives nested masks for every line budget up to its last.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ __all__ = ["LoupeMask", "greedy_columns"]
 
 
 def _budget(width: int, acceleration: float) -> int:
-    if not np.isscalar(acceleration) or not np.isfinite(acceleration) or acceleration <= 1:
+    if (isinstance(acceleration, bool) or not isinstance(acceleration, (int, float, np.integer, np.floating))
+            or not np.isfinite(acceleration) or acceleration <= 1):
         raise ValueError(f"acceleration must be a number > 1, got {acceleration!r}")
     return max(1, int(round(width / acceleration)))
 
@@ -50,8 +52,8 @@ class LoupeMask(nn.Module):
     slope : float, keyword-only
         Of the sigmoid from logits to probabilities (LOUPE's 5).
     sample_slope : float, keyword-only
-        Of the sigmoid that relaxes the Bernoulli threshold (200: nearly binary samples whose
-        gradient still reaches the probabilities).
+        Of the sigmoid that relaxes the Bernoulli threshold (200 here: nearly binary samples whose
+        gradient still reaches the probabilities; LOUPE's code defaults to 12, softer).
     seed : int, keyword-only
         The logits start so that the probabilities are uniform on (0, 1), as in LOUPE.
     """
@@ -82,7 +84,7 @@ class LoupeMask(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` relaxed masks, shape ``(n, W)``, values in (0, 1), differentiable in the logits."""
-        u = torch.rand(int(n), self.width, generator=generator)
+        u = torch.rand(int(n), self.width, generator=generator).to(self.logits.device)
         return torch.sigmoid(self.sample_slope * (self.probabilities()[None] - u))
 
     @torch.no_grad()
@@ -123,6 +125,11 @@ def greedy_columns(score: Callable[[np.ndarray], float], width: int, n_columns: 
     progress : callable, keyword-only
         Called as ``progress(n_chosen, best_score)`` after each step.
 
+    Raises
+    ------
+    ValueError
+        For a score that is not a finite number (a NaN would otherwise win or lose silently).
+
     Returns
     -------
     order : int ndarray, shape (n_columns,)
@@ -153,7 +160,11 @@ def greedy_columns(score: Callable[[np.ndarray], float], width: int, n_columns: 
         for c in free:
             trial = chosen.copy()
             trial[c] = True
-            values.append(float(score(trial)))
+            value = float(score(trial))
+            if not np.isfinite(value):
+                raise ValueError(f"score returned {value} for the columns {np.flatnonzero(trial).tolist()}; it must be a "
+                                 f"finite number (check the reconstruction for this mask)")
+            values.append(value)
         best = int(free[int(np.argmax(values))])
         chosen[best] = True
         order.append(best)

@@ -94,8 +94,9 @@ DENOISER_RANDOMIZED = dict(epochs=30, n_images=800)
 #: of each of the first ``greedy_images`` training images. LOUPE trains its probabilities jointly with
 #: chapter 12's network (warm-started) for ``loupe_epochs``, with LOUPE's slopes (5 and 200). Then every
 #: mask's network is chapter 12's, fine-tuned from chapter 12's weights for ``epochs`` at a peak rate of
-#: ``lr``: one schedule for every mask.
+#: ``lr``: one schedule for every mask. The fixed variable-density mask is the best of ``vd_fixed_draws`` draws
+#: on the proxy.
 SAMPLING = dict(accelerations=(4.0, 8.0), epochs=20, loupe_epochs=20, lr=1e-3, lr_mask=1e-2, batch_size=16,
                 band=32, noise=(0.0, 0.02), loss="mixed", slope=5.0, sample_slope=200.0, greedy_images=32,
-                greedy_candidates=40, vd_powers=(1.0, 2.0, 3.0, 4.0), vd_center_fractions=(0.04, 0.08),
+                greedy_candidates=40, vd_powers=(1.0, 2.0, 3.0, 4.0), vd_center_fractions=(0.04, 0.08), vd_fixed_draws=8,
                 init="weights/unrolled_realistic.pt", proxy="weights/unrolled_robust.pt")

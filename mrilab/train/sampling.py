@@ -6,6 +6,9 @@ reconstruction retrained for it, so that a mask's gain is not confounded with a 
 * **variable density** (:func:`mrilab.sampling.variable_density_mask`, a fresh draw for every
   image): its exponent and its ACS chosen on training images with a fixed *proxy* decoder (the
   robust unrolled network of chapter 21, trained on random masks of every acceleration from 3 to 8);
+* **one fixed variable-density mask** (``vd_fixed``): the best of ``vd_fixed_draws`` draws of the
+  same density on the proxy, kept for every image, like the learned masks: the control that
+  separates what a *fixed* mask gives a network fine-tuned for it from what *learning* it gives;
 * **greedy** (:func:`mrilab.sampling.greedy_columns`, Gözcü et al. 2018, the stochastic variant):
   columns added one at a time, each the one that raises the proxy decoder's PSNR on training
   bands most; one search to the R = 4 budget gives the nested R = 8 mask on the way;
@@ -38,11 +41,34 @@ from ..registry import SAMPLING_KINDS, sampling_checkpoint_name
 from ..sampling import LoupeMask, greedy_columns, variable_density_mask
 from .unrolled import LOSSES, NoisyBands, fit_unrolled
 
-__all__ = ["relaxed_forward", "ProxyScore", "fit_loupe", "choose_variable_density", "train_sampling",
+__all__ = ["relaxed_forward", "ProxyScore", "WholeImageBands", "fit_loupe", "choose_variable_density", "train_sampling",
            "sampling_checkpoint_name", "KINDS"]
 
 #: The three masks of chapter 27, by the name of their checkpoints.
 KINDS = SAMPLING_KINDS
+
+
+class WholeImageBands(NoisyBands):
+    """LOUPE's samples: a band of the *full* noisy k-space, the whole noisy image's k-space and the
+    reference band, unscaled (``(k_band, k_whole, target_band)``). :func:`fit_loupe` scales each by
+    the maximum of the whole image's zero-filled magnitude under the relaxed mask it draws, as
+    :meth:`Unrolled.reconstruct` scales at test time. Noise and band as in :class:`NoisyBands`."""
+
+    def __init__(self, split, *, band: int = 32, noise_range: tuple[float, float] = (0.0, 0.02), seed: int = 0):
+        super().__init__(split, band=band, noise_range=noise_range, seed=seed,
+                         mask=np.ones(split.kspace_full.shape[-2:], dtype=bool))
+
+    def __getitem__(self, i: int):
+        seq = np.random.SeedSequence([self.seed, self.epoch, int(i)])
+        g = torch.Generator().manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
+        lo, hi = self.noise_range
+        sigma = lo + (hi - lo) * float(torch.rand((), generator=g))
+        image, target = self.images[i], self.targets[i]
+        noise = torch.randn(image.shape, generator=g) + 1j * torch.randn(image.shape, generator=g)
+        noisy = image + sigma * noise.to(image.dtype)
+        top = int(torch.randint(0, image.shape[-2] - self.band + 1, (), generator=g))
+        rows = slice(top, top + self.band)
+        return fft2c(noisy[rows]), fft2c(noisy), target[rows]
 
 
 def _step_weight(model, k: int) -> torch.Tensor:
@@ -108,7 +134,8 @@ class ProxyScore:
         scale = ifft2c(self.kfull * m).abs().amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
         mask = m.expand(self.kband.shape)
         out = self.model.forward(self.kband * mask / scale, mask)
-        mse = ((out - self.target / scale) ** 2).mean(dim=(-2, -1)).clamp_min(1e-12)
+        # on the reference's own scale (its maximum is 1), not the mask-dependent input scale
+        mse = ((out * scale - self.target) ** 2).mean(dim=(-2, -1)).clamp_min(1e-12)
         self.calls += 1
         return float((10 * torch.log10(1 / mse)).mean())
 
@@ -137,13 +164,14 @@ def choose_variable_density(score: ProxyScore, shape, acceleration: float, *, po
     return best, rows
 
 
-def fit_loupe(model, loupe: LoupeMask, train_set: NoisyBands, *, epochs: int, batch_size: int = 16,
+def fit_loupe(model, loupe: LoupeMask, train_set: WholeImageBands, *, epochs: int, batch_size: int = 16,
               lr: float = 1e-3, lr_mask: float = 1e-2, loss: str = "mixed", seed: int = 0,
               progress: bool = True) -> dict[str, list]:
-    """Train ``loupe`` and ``model`` together on full k-space bands (``train_set`` built with an
-    all-ones ``mask``): every step draws a relaxed mask per sample, runs :func:`relaxed_forward` and
-    steps both (Adam, one-cycle schedules peaking at ``lr`` and ``lr_mask``). Returns the losses
-    per epoch and the probabilities after each epoch."""
+    """Train ``loupe`` and ``model`` together on full k-space bands (:class:`WholeImageBands`): every
+    step draws a relaxed mask per sample, scales each sample by its whole image's zero-filled maximum
+    under that mask, runs :func:`relaxed_forward` and steps both (Adam, one-cycle schedules peaking at
+    ``lr`` and ``lr_mask``). Returns the losses per epoch and the probabilities before training
+    (``initial_probabilities``) and after each epoch."""
     from tqdm.auto import tqdm
 
     if epochs < 1:
@@ -155,22 +183,24 @@ def fit_loupe(model, loupe: LoupeMask, train_set: NoisyBands, *, epochs: int, ba
                                   {"params": loupe.parameters(), "lr": lr_mask}])
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[lr, lr_mask],
                                                     total_steps=epochs * len(loader), pct_start=0.1)
-    history: dict[str, list] = {"loss": [], "probabilities": []}
+    history: dict[str, list] = {"loss": [], "probabilities": [],
+                                "initial_probabilities": loupe.probabilities().detach().numpy().round(4).tolist()}
     model.train()
     for epoch in range(epochs):
         train_set.set_epoch(epoch)
         losses = []
-        for k, _, x in tqdm(loader, desc=f"LOUPE R = {loupe.acceleration:g}, epoch {epoch + 1}/{epochs}",
-                            leave=False, disable=not progress):
+        for k, whole, x in tqdm(loader, desc=f"LOUPE R = {loupe.acceleration:g}, epoch {epoch + 1}/{epochs}",
+                                leave=False, disable=not progress):
             weights = loupe.sample(len(k), generator=gen)
-            value = loss_fn(relaxed_forward(model, k, weights), x)
+            scale = ifft2c(whole * weights[:, None, :]).abs().amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
+            value = loss_fn(relaxed_forward(model, k / scale, weights), x / scale)
+            logged = value.item()
+            if not math.isfinite(logged):   # before the step, so that the parameters stay finite
+                raise FloatingPointError(f"the LOUPE loss became {logged} in epoch {epoch + 1}, step {len(losses) + 1}")
             optimizer.zero_grad(set_to_none=True)
             value.backward()
             optimizer.step()
             scheduler.step()
-            logged = value.item()
-            if not math.isfinite(logged):
-                raise FloatingPointError(f"the LOUPE loss became {logged} in epoch {epoch + 1}; lower lr_mask")
             losses.append(logged)
         history["loss"].append(float(np.mean(losses)))
         history["probabilities"].append(loupe.probabilities().detach().numpy().round(4).tolist())
@@ -205,14 +235,23 @@ def train_sampling(train, test, *, out_dir: str | Path, recipe: dict[str, Any], 
 
     # the masks: variable density (its exponent and ACS), greedy (one search, nested), LOUPE
     searches: dict[tuple[str, float], dict[str, Any]] = {}
-    t0 = time.perf_counter()
     for r in rs:
+        t0 = time.perf_counter()
         best, table = choose_variable_density(score, shape, r, powers=recipe["vd_powers"],
                                               center_fractions=recipe["vd_center_fractions"], seed=seed)
         searches["vd", r] = dict(power=best["power"], center_fraction=best["center_fraction"], table=table,
                                  search_seconds=round(time.perf_counter() - t0, 1))
         log(f"variable density, R = {r:g}: power {best['power']:g}, ACS fraction {best['center_fraction']:g} "
             f"(proxy PSNR {best['proxy_psnr']:.2f} dB)")
+        t0 = time.perf_counter()
+        rng = np.random.default_rng([seed, 11, int(r)])
+        draws = [variable_density_mask(shape, r, best["center_fraction"], power=best["power"], rng=rng)[0]
+                 for _ in range(recipe["vd_fixed_draws"])]
+        proxies = [score(d) for d in draws]
+        pick = int(np.argmax(proxies))
+        searches["vd_fixed", r] = dict(columns=np.flatnonzero(draws[pick]).tolist(), power=best["power"],
+                                       center_fraction=best["center_fraction"], draw_proxy_psnr=proxies,
+                                       search_seconds=round(time.perf_counter() - t0, 1))
     t0 = time.perf_counter()
     budgets = {r: max(1, int(round(w / r))) for r in rs}
     order, scores = greedy_columns(score, w, max(budgets.values()), candidates=recipe["greedy_candidates"],
@@ -225,8 +264,7 @@ def train_sampling(train, test, *, out_dir: str | Path, recipe: dict[str, Any], 
         cols[order[:budgets[r]]] = True
         searches["greedy", r] = dict(columns=np.flatnonzero(cols).tolist(), order=order.tolist(),
                                      scores=scores.tolist(), search_seconds=round(greedy_seconds, 1))
-    full = NoisyBands(train, band=recipe["band"], noise_range=tuple(recipe["noise"]), seed=seed,
-                      mask=np.ones(shape, dtype=bool))
+    full = WholeImageBands(train, band=recipe["band"], noise_range=tuple(recipe["noise"]), seed=seed)
     for r in rs:
         t0 = time.perf_counter()
         net = copy.deepcopy(init)
@@ -236,13 +274,14 @@ def train_sampling(train, test, *, out_dir: str | Path, recipe: dict[str, Any], 
         cols = loupe.columns()
         searches["loupe", r] = dict(columns=np.flatnonzero(cols).tolist(), probabilities=hist["probabilities"][-1],
                                     probability_history=hist["probabilities"], loupe_loss=hist["loss"],
+                                    initial_probabilities=hist["initial_probabilities"],
                                     search_seconds=round(time.perf_counter() - t0, 1))
         log(f"LOUPE, R = {r:g}: {int(cols.sum())} columns in {time.perf_counter() - t0:.0f} s")
 
     # every mask, the same network fine-tuned for it
     paths = {}
     out_dir.mkdir(parents=True, exist_ok=True)
-    for (kind, r), found in searches.items():
+    for (kind, r), found in sorted(searches.items(), key=lambda item: (KINDS.index(item[0][0]), item[0][1])):
         t0 = time.perf_counter()
         if kind == "vd":
             sampler = variable_density_sampler(shape, r, found["center_fraction"], found["power"])
