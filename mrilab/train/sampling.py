@@ -37,6 +37,7 @@ from torch.utils.data import DataLoader
 
 from ..fourier import fft2c, ifft2c
 from ..models.checkpoint import load_model, save_checkpoint
+from ..models.unrolled import Unrolled
 from ..registry import SAMPLING_KINDS, sampling_checkpoint_name
 from ..sampling import LoupeMask, greedy_columns, variable_density_mask
 from .unrolled import LOSSES, NoisyBands, fit_unrolled
@@ -131,7 +132,7 @@ class ProxyScore:
     @torch.no_grad()
     def __call__(self, columns: np.ndarray) -> float:
         m = torch.from_numpy(np.asarray(columns, dtype=bool))[None, None, :]
-        scale = ifft2c(self.kfull * m).abs().amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
+        scale = Unrolled.scale_of(self.kfull, m)
         mask = m.expand(self.kband.shape)
         out = self.model.forward(self.kband * mask / scale, mask)
         # on the reference's own scale (its maximum is 1), not the mask-dependent input scale
@@ -192,7 +193,7 @@ def fit_loupe(model, loupe: LoupeMask, train_set: WholeImageBands, *, epochs: in
         for k, whole, x in tqdm(loader, desc=f"LOUPE R = {loupe.acceleration:g}, epoch {epoch + 1}/{epochs}",
                                 leave=False, disable=not progress):
             weights = loupe.sample(len(k), generator=gen)
-            scale = ifft2c(whole * weights[:, None, :]).abs().amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
+            scale = Unrolled.scale_of(whole, weights[:, None, :])
             value = loss_fn(relaxed_forward(model, k / scale, weights), x / scale)
             logged = value.item()
             if not math.isfinite(logged):   # before the step, so that the parameters stay finite
