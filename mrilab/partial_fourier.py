@@ -36,6 +36,7 @@ import numpy as np
 
 from ._checks import as_stack, kspace_and_mask, positive_int
 from .fourier import fft2c, ifft2c
+from .phase import hann_taper
 
 __all__ = ["partial_fourier_mask", "symmetric_band", "homodyne", "pocs", "low_resolution_phase",
            "HOMODYNE_DEFAULTS", "POCS_DEFAULTS"]
@@ -124,10 +125,7 @@ def _band_weights(cols: np.ndarray, filter: str) -> np.ndarray:
 
 def low_resolution_phase(kspace: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``exp(i phi)`` of the image made from the symmetric band alone, Hann-windowed (..., H, W)."""
-    band = np.flatnonzero(symmetric_band(cols))
-    taper = np.zeros(len(cols))
-    taper[band] = np.hanning(len(band) + 2)[1:-1]
-    low = ifft2c(kspace * taper)
+    low = ifft2c(kspace * hann_taper(len(cols), np.flatnonzero(symmetric_band(cols))))
     return np.exp(1j * np.angle(low))
 
 

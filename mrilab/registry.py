@@ -336,8 +336,24 @@ def _cached_model(path: str, mtime: float, expected: str):
     return load_model(path, expected=expected)
 
 
+PHASE_OPTIONS = (None, "calibration")
+
+
+def _phase_of(phase: Any, k: np.ndarray, m: np.ndarray, maps: Any = None) -> np.ndarray | None:
+    """The ``phase`` option of the unrolled networks: None, or ``"calibration"`` for the low-resolution
+    phase of the ACS (:func:`mrilab.phase.calibration_phase`), which each denoiser's input is demodulated by."""
+    if phase is None:
+        return None
+    if isinstance(phase, str) and phase == "calibration":
+        from .phase import calibration_phase
+
+        return calibration_phase(k, m, maps)
+    raise ValueError(f"phase must be one of {PHASE_OPTIONS}, got {phase!r}: None runs the network as trained, "
+                     f"'calibration' demodulates its denoisers' input by the ACS's low-resolution phase")
+
+
 def _network(method: str, expected: str):
-    def run(k, m, weights):
+    def run(k, m, weights, **options):
         import torch
 
         from .models.inference import predict
@@ -354,9 +370,10 @@ def _network(method: str, expected: str):
                              f"{k.shape[-2]} x {k.shape[-1]}; its convolutions would run, but on a grid "
                              f"and a k-space weighting it never saw: resample the data to "
                              f"{trained} x {trained} or train a network at this size")
+        phase = _phase_of(options.get("phase"), k, m)
         with torch.inference_mode():
             # batches of 8: on a CPU larger ones leave the cache and run slower per image
-            return predict(model, k, m, batch_size=8)
+            return predict(model, k, m, phase=phase, batch_size=8)
     return run
 
 
@@ -364,8 +381,9 @@ register("kspace_unet", _network("kspace_unet", "KSpaceUNet"), defaults=dict(wei
          description="U-Net on weighted k-space with hard data consistency (shipped weights)")
 register("cascade", _network("cascade", "Cascade"), defaults=dict(weights="seed"),
          description="frozen k-space U-Net, inverse FFT, residual image-space U-Net (shipped weights)")
-register("unrolled", _network("unrolled", "Unrolled"), defaults=dict(weights="realistic"),
-         description="MoDL-style unrolled network: a small CNN and a soft data step, K times (realistic weights)")
+register("unrolled", _network("unrolled", "Unrolled"), defaults=dict(weights="realistic", phase=None),
+         description="MoDL-style unrolled network: a small CNN and a soft data step, K times (realistic weights); "
+                     "phase='calibration' demodulates the CNN's input by the ACS's phase")
 
 
 # Part VI: non-Cartesian k-space. Each method gets (N, C, M) samples, one trajectory, the image shape and
@@ -544,11 +562,12 @@ def _register_multicoil():
              description="SENSE with total variation, by primal-dual iterations")
     register("grappa", _grappa, defaults=dict(GRAPPA_DEFAULTS, padded_calibration=False), multicoil=True,
              description="GRAPPA: k-space filled by kernels calibrated on the ACS, root-sum-of-squares")
-    register("unrolled_multicoil", _unrolled_multicoil, defaults=dict(weights="multicoil"), multicoil=True,
-             description="MoDL with coils: a small CNN and a CG data step with the coil maps, K times (shipped weights)")
+    register("unrolled_multicoil", _unrolled_multicoil, defaults=dict(weights="multicoil", phase=None), multicoil=True,
+             description="MoDL with coils: a small CNN and a CG data step with the coil maps, K times (shipped weights); "
+                         "phase='calibration' demodulates the CNN's input by the ACS's phase")
 
 
-def _unrolled_multicoil(k, m, s, weights):
+def _unrolled_multicoil(k, m, s, weights, phase=None):
     import torch
 
     from .multicoil import estimate_maps
@@ -559,8 +578,9 @@ def _unrolled_multicoil(k, m, s, weights):
         raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train unrolled-multicoil`")
     model = _cached_model(str(path), path.stat().st_mtime, "UnrolledMulticoil")
     maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
+    demodulate = _phase_of(phase, k, m, maps)
     with torch.inference_mode():
-        return predict(model, k, m, maps=maps, batch_size=8)
+        return predict(model, k, m, maps=maps, phase=demodulate, batch_size=8)
 
 
 _register_multicoil()

@@ -16,11 +16,13 @@ __all__ = ["predict", "predict_nufft"]
 
 
 @torch.no_grad()
-def predict(model: nn.Module, kspace: Any, mask: Any, *, maps: Any = None, batch_size: int = 32,
-            device: str | torch.device = "cpu") -> np.ndarray:
+def predict(model: nn.Module, kspace: Any, mask: Any, *, maps: Any = None, phase: Any = None,
+            batch_size: int = 32, device: str | torch.device = "cpu") -> np.ndarray:
     """Magnitude images from a model's ``reconstruct`` for numpy or torch inputs (N, H, W).
 
-    A multi-coil model takes ``maps`` (N, C, H, W): ``reconstruct(kspace, mask, maps)``.
+    A multi-coil model takes ``maps`` (N, C, H, W): ``reconstruct(kspace, mask, maps)``. An unrolled
+    network takes a ``phase`` (N, H, W) of unit modulus that demodulates its denoisers' input
+    (:func:`mrilab.models.unrolled.denoise`).
     """
     model.eval()
     # copies: inputs may be read-only views (np.broadcast_to), which torch must not share
@@ -28,12 +30,14 @@ def predict(model: nn.Module, kspace: Any, mask: Any, *, maps: Any = None, batch
     k = as_tensor(kspace, np.complex64)
     m = as_tensor(mask, bool)
     s = None if maps is None else as_tensor(maps, np.complex64)
+    p = None if phase is None else as_tensor(phase, np.complex64)
     out = []
     for i in range(0, len(k), batch_size):
         args = [k[i:i + batch_size].to(device), m[i:i + batch_size].to(device)]
         if s is not None:
             args.append(s[i:i + batch_size].to(device))
-        out.append(model.reconstruct(*args).cpu())
+        extra = {} if p is None else dict(phase=p[i:i + batch_size].to(device))
+        out.append(model.reconstruct(*args, **extra).cpu())
     return torch.cat(out).numpy()
 
 

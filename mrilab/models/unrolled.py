@@ -30,6 +30,12 @@ Options, each an ablation of chapter 12:
   iteration its own (``K`` times the parameters);
 * ``iterations`` is ``K``.
 
+At inference a ``phase`` (unit-modulus complex images, the same shape as the images) may be
+passed: each denoiser then sees the image demodulated by it, ``D(x conj(p)) p``, while the data
+step is unchanged (chapter 24: a real scan's phase turns faster than any training phantom's;
+the calibration region's low-resolution phase, :func:`mrilab.phase.calibration_phase`, takes it
+out). A constant phase passed this way makes the network exactly equivariant to it.
+
 The denoiser ``D`` is MoDL's: a few 3 x 3 convolutions with ReLUs on the two channels
 (real, imaginary) of the complex image, no normalisation layers (so every image in a batch
 is treated independently of the others, which also makes distributed training exactly
@@ -48,6 +54,14 @@ from ..fourier import fft2c, ifft2c
 from .dc import DataConsistency
 
 DC_MODES = ("soft", "hard", "gradient")
+
+
+def denoise(denoiser: nn.Module, x: torch.Tensor, phase: torch.Tensor | None = None) -> torch.Tensor:
+    """``denoiser(x)``, or with a ``phase`` (unit modulus, broadcastable to ``x``) the denoiser applied to
+    the demodulated image and the result modulated back: ``denoiser(x conj(phase)) phase``."""
+    if phase is None:
+        return denoiser(x)
+    return denoiser(x * phase.conj()) * phase
 
 
 class Denoiser(nn.Module):
@@ -174,7 +188,7 @@ class Unrolled(nn.Module):
     def iterations(self) -> int:
         return self.config["iterations"]
 
-    def _steps(self, kspace: torch.Tensor, mask: torch.Tensor):
+    def _steps(self, kspace: torch.Tensor, mask: torch.Tensor, phase: torch.Tensor | None = None):
         """Yield the complex image after each iteration (the zero-filled one first)."""
         if mask.dim() == 2:
             mask = mask.expand(kspace.shape)
@@ -182,14 +196,15 @@ class Unrolled(nn.Module):
         x = ifft2c(measured)
         yield x
         for k in range(self.iterations):
-            z = self.denoisers[0 if len(self.denoisers) == 1 else k](x)
+            z = denoise(self.denoisers[0 if len(self.denoisers) == 1 else k], x, phase)
             with torch.autocast(device_type=z.device.type, enabled=False):
                 x = ifft2c(self.dcs[k](fft2c(z), measured, mask))
             yield x
 
-    def forward(self, kspace: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Magnitude image (N, H, W) from k-space (N, H, W) on the training scale."""
-        for x in self._steps(kspace, mask):
+    def forward(self, kspace: torch.Tensor, mask: torch.Tensor, phase: torch.Tensor | None = None) -> torch.Tensor:
+        """Magnitude image (N, H, W) from k-space (N, H, W) on the training scale; ``phase`` (N, H, W) of
+        unit modulus demodulates the denoisers' input (module docstring)."""
+        for x in self._steps(kspace, mask, phase):
             pass
         return x.abs()
 
@@ -198,16 +213,17 @@ class Unrolled(nn.Module):
         """Per-image scale (N, 1, 1): the maximum of the zero-filled magnitude."""
         return ifft2c(kspace * mask).abs().amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
 
-    def reconstruct(self, kspace: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def reconstruct(self, kspace: torch.Tensor, mask: torch.Tensor, phase: torch.Tensor | None = None) -> torch.Tensor:
         """Magnitude image (N, H, W): normalise, :meth:`forward`, scale back."""
         s = self.scale_of(kspace, mask)
-        return self.forward(kspace / s, mask) * s
+        return self.forward(kspace / s, mask, phase) * s
 
     @torch.no_grad()
-    def iterates(self, kspace: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+    def iterates(self, kspace: torch.Tensor, mask: torch.Tensor,
+                 phase: torch.Tensor | None = None) -> list[torch.Tensor]:
         """Magnitude images after each iteration: ``K + 1`` tensors, the zero-filled one first."""
         s = self.scale_of(kspace, mask)
-        return [x.abs() * s for x in self._steps(kspace / s, mask)]
+        return [x.abs() * s for x in self._steps(kspace / s, mask, phase)]
 
     def dc_weights(self) -> list[float]:
         """The learned data weights: ``lambda`` per iteration (soft), ``eta`` (gradient), none (hard)."""

@@ -14,7 +14,8 @@ the denoiser's output ``z_k``, through which the training back-propagates. The s
 eigenvalues lie in ``[1, 1 + lambda_k]`` (maps normalised to root-sum-of-squares 1), so a
 handful of iterations is enough; the step is a proximal data step solved approximately, not
 exact data consistency. The denoiser is chapter 12's :class:`~mrilab.models.unrolled.Denoiser`
-on the coil-combined complex image; one learned ``lambda_k`` per iteration.
+on the coil-combined complex image; one learned ``lambda_k`` per iteration. As for
+:class:`~mrilab.models.Unrolled`, a ``phase`` passed at inference demodulates the denoisers' input.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from torch import nn
 
 from ..conjugate_gradient import conjugate_gradient
 from ..fourier import fft2c, ifft2c
-from .unrolled import Denoiser
+from .unrolled import Denoiser, denoise
 
 
 def forward_op(x: torch.Tensor, maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -92,7 +93,8 @@ class UnrolledMulticoil(CGUnrolled):
 
         return conjugate_gradient(normal, lam * rhs + z, z, n_iter=self.config["cg_iterations"])
 
-    def _steps(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor):
+    def _steps(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor,
+               phase: torch.Tensor | None = None):
         """Yield the complex image after each iteration (``E^H y`` first)."""
         mask = mask.to(torch.bool)
         if mask.dim() == 2:
@@ -102,13 +104,14 @@ class UnrolledMulticoil(CGUnrolled):
         yield x
         weights = self.log_weights.exp()
         for k in range(self.iterations):
-            z = self.denoisers[0 if len(self.denoisers) == 1 else k](x)
+            z = denoise(self.denoisers[0 if len(self.denoisers) == 1 else k], x, phase)
             with torch.autocast(device_type=z.device.type, enabled=False):
                 x = self._data_step(z.to(rhs.dtype), rhs, maps, mask, weights[k])
             yield x
 
-    def forward(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor) -> torch.Tensor:
-        for x in self._steps(kspace, mask, maps):
+    def forward(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor,
+                phase: torch.Tensor | None = None) -> torch.Tensor:
+        for x in self._steps(kspace, mask, maps, phase):
             pass
         return x.abs()
 
@@ -120,13 +123,16 @@ class UnrolledMulticoil(CGUnrolled):
             mask = mask.expand(kspace.shape[0], *mask.shape)
         return adjoint_op(kspace, maps, mask).abs().amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
 
-    def reconstruct(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor) -> torch.Tensor:
-        """Magnitude images (N, H, W) from k-space (N, C, H, W), masks and maps."""
+    def reconstruct(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor,
+                    phase: torch.Tensor | None = None) -> torch.Tensor:
+        """Magnitude images (N, H, W) from k-space (N, C, H, W), masks and maps; ``phase`` (N, H, W)
+        demodulates the denoisers' input."""
         s = self.scale_of(kspace, mask, maps)
-        return self.forward(kspace / s[:, None], mask, maps) * s
+        return self.forward(kspace / s[:, None], mask, maps, phase) * s
 
     @torch.no_grad()
-    def iterates(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor) -> list[torch.Tensor]:
+    def iterates(self, kspace: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor,
+                 phase: torch.Tensor | None = None) -> list[torch.Tensor]:
         """Magnitude images after each iteration: ``K + 1`` tensors, ``|E^H y|`` first."""
         s = self.scale_of(kspace, mask, maps)
-        return [x.abs() * s for x in self._steps(kspace / s[:, None], mask, maps)]
+        return [x.abs() * s for x in self._steps(kspace / s[:, None], mask, maps, phase)]
