@@ -1,15 +1,17 @@
 """The low-resolution phase of an image, from the fully sampled centre of k-space.
 
 A real image's k-space is Hermitian; a scanner's image is not real. Its phase comes from the
-receive coils, off-resonance and the sequence's timing, and it is smooth wherever the object is, so
-the centre of k-space measures it. Partial Fourier (chapter 20) removes it before using Hermitian
+receive coils, off-resonance and the sequence's timing. The centre of k-space measures the part of it
+that varies slowly: with ``n`` central columns, phase that changes over more than about ``W / n``
+pixels along the phase encodes (faster variation, as near air-tissue boundaries, is not captured). Partial Fourier (chapter 20) removes it before using Hermitian
 symmetry (Noll et al., IEEE TMI 1991); chapter 24 removes it before a learned denoiser that was
 trained on images whose phase turned far less than a head's does
 (:func:`mrilab.models.unrolled.denoise`).
 
 Both use one estimate: the image made from a band of central columns tapered by a Hann window
 (the taper keeps the band's edge from ringing into the phase), of which only ``exp(i angle)`` is
-kept. The readout axis (-2) is fully sampled and keeps its full resolution.
+kept. The band is symmetric about DC: a real taper centred off DC would multiply the image by a
+phase ramp of its own. The readout axis (-2) is fully sampled and keeps its full resolution.
 """
 
 from __future__ import annotations
@@ -81,7 +83,9 @@ def calibration_phase(kspace: Any, mask: Any, maps: Any = None) -> np.ndarray:
             raise ValueError(f"mask {i} gives no calibration region to measure the phase on ({err}); sample a "
                              f"fully sampled band of columns around DC (cartesian_mask(..., center_fraction=0.08)), "
                              f"or run a network without it (phase=None)") from err
-        taper = hann_taper(width, acs)
+        # the part of the ACS symmetric about DC (W // 2): an odd band centred on it
+        half = min(width // 2 - acs[0], acs[-1] - width // 2)
+        taper = hann_taper(width, np.arange(width // 2 - half, width // 2 + half + 1))
         if multi:
             low = np.sum(np.conj(s[i]) * ifft2c(k[i] * taper), axis=0)
         else:

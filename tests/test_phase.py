@@ -131,3 +131,14 @@ def test_registry_option(smooth):
         mrilab.reconstruct("unrolled", k, m, weights="robust", phase="acs")
     with pytest.raises(ValueError, match="no parameter"):
         mrilab.reconstruct("kspace_unet", k, m, phase="calibration")
+
+
+def test_the_band_is_symmetric_about_dc(smooth):
+    """An ACS with an extra sampled column beside it (as random masks have) must not tilt the phase: a real,
+    positive image's estimated phase is zero."""
+    x, _, _ = smooth
+    m = np.zeros((N, N), bool)
+    m[:, N // 2 - 6:N // 2 + 8] = True          # a run of 14 columns through DC, 6 left of it and 7 right
+    est = calibration_phase(fft2c(x.astype(np.complex64)) * m, m)
+    inside = x > 0.1 * x.max()
+    assert np.abs(np.angle(est[inside])).max() < 1e-3

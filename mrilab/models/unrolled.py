@@ -34,7 +34,8 @@ At inference a ``phase`` (unit-modulus complex images, the same shape as the ima
 passed: each denoiser then sees the image demodulated by it, ``D(x conj(p)) p``, while the data
 step is unchanged (chapter 24: a real scan's phase turns faster than any training phantom's;
 the calibration region's low-resolution phase, :func:`mrilab.phase.calibration_phase`, takes it
-out). A constant phase passed this way makes the network exactly equivariant to it.
+out). A global phase of the data rotates the calibration estimate by the same factor, so with it the
+output is equivariant to a global phase (a test checks it).
 
 The denoiser ``D`` is MoDL's: a few 3 x 3 convolutions with ReLUs on the two channels
 (real, imaginary) of the complex image, no normalisation layers (so every image in a batch
