@@ -124,10 +124,11 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
         they need ``shape=(H, W)``.
     **params
         Override the method's defaults (``methods()[method].defaults``). Multi-coil
-        methods also take ``maps=`` (``(C, H, W)`` or ``(N, C, H, W)``, or ``"espirit"`` or
-        ``"division"``); without it they estimate the maps from the ACS of each image by
+        methods also take ``maps=`` (``(C, H, W)`` or ``(N, C, H, W)``, or ``"espirit"``,
+        ``"division"`` or ``"nlinv"``); without it they estimate the maps from the ACS of each image by
         division (:func:`mrilab.multicoil.estimate_maps`); ``"espirit"`` uses
-        :func:`mrilab.multicoil.espirit_maps`. The partial-Fourier methods (``homodyne``,
+        :func:`mrilab.multicoil.espirit_maps`, ``"nlinv"`` the maps :func:`mrilab.multicoil.nlinv`
+        estimates with the image (no ACS needed). ``nlinv`` and ``sake`` take no maps. The partial-Fourier methods (``homodyne``,
         ``pocs``) take single-coil k-space, or multi-coil k-space as ``(N, C, H, W)`` (one image:
         ``(1, C, H, W)``; a 3-D array is read as a stack of single-coil images).
 
@@ -549,7 +550,7 @@ def _grappa(k, m, s, kernel, lam, padded_calibration):
 
 
 def _register_multicoil():
-    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, GRAPPA_DEFAULTS, cg_sense, sense
+    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, GRAPPA_DEFAULTS, NLINV_DEFAULTS, SAKE_DEFAULTS, cg_sense, sense
 
     register("zero_filled_rss", _zero_filled_rss, multicoil=True,
              description="root-sum-of-squares of the zero-filled coil images")
@@ -562,9 +563,33 @@ def _register_multicoil():
              description="SENSE with total variation, by primal-dual iterations")
     register("grappa", _grappa, defaults=dict(GRAPPA_DEFAULTS, padded_calibration=False), multicoil=True,
              description="GRAPPA: k-space filled by kernels calibrated on the ACS, root-sum-of-squares")
+    register("nlinv", _nlinv, defaults=dict(NLINV_DEFAULTS), multicoil=True,
+             description="NLINV: image and coil maps together by regularised Gauss-Newton, no calibration needed "
+                         "(maps= is not used)")
+    register("sake", _sake, defaults=dict(SAKE_DEFAULTS), multicoil=True,
+             description="SAKE: k-space completed by a low-rank block-Hankel matrix, no calibration needed; "
+                         "root-sum-of-squares (maps= is not used)")
     register("unrolled_multicoil", _unrolled_multicoil, defaults=dict(weights="multicoil", phase=None), multicoil=True,
              description="MoDL with coils: a small CNN and a CG data step with the coil maps, K times (shipped weights); "
                          "phase='calibration' demodulates the CNN's input by the ACS's phase")
+
+
+def _nlinv(k, m, s, **params):
+    """NLINV's image (its own maps: given ones are not used, NLINV estimates them)."""
+    from .multicoil import nlinv
+
+    if s is not None:
+        raise ValueError("nlinv estimates the coil maps together with the image: call it without maps=")
+    return np.abs(nlinv(k, m, **params)[0])
+
+
+def _sake(k, m, s, **params):
+    """SAKE's root-sum-of-squares image (it uses no maps)."""
+    from .multicoil import sake
+
+    if s is not None:
+        raise ValueError("sake completes k-space without coil maps: call it without maps=")
+    return sake(k, m, **params)
 
 
 def _unrolled_multicoil(k, m, s, weights, phase=None):

@@ -270,3 +270,18 @@ def test_read_fastmri_reads_a_header_without_the_optional_fields(tmp_path, scan)
         f["ismrmrd_header"] = b"<ismrmrdHeader><encoding></encoding></ismrmrdHeader>"
     with pytest.raises(ValueError, match="no <encoding><encodedSpace><matrixSize>"):
         read_fastmri(path)
+
+
+def test_pipeline_without_calibration(tmp_path, scan):
+    """NLINV returns its own maps; SAKE uses none (the maps returned are the ones asked for)."""
+    image, maps, full, psi, raw = scan
+    ref = np.abs(image)
+    path = write_ismrmrd(tmp_path / "a.h5", raw)
+    zf = reconstruct_file(path, "zero_filled_rss").image
+    nl = reconstruct_file(path, "nlinv")
+    assert nl.image.shape == (64, 64) and nl.maps.shape == nl.kspace.shape
+    assert any("NLINV" in s for s in nl.steps)
+    sk = reconstruct_file(path, "sake", n_iter=20)
+    assert sk.image.shape == (64, 64)
+    for result in (nl, sk):
+        assert mrilab.psnr(ref, result.image) > mrilab.psnr(ref, zf)

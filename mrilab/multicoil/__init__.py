@@ -9,7 +9,9 @@
 * :mod:`.grappa` GRAPPA;
 * :mod:`.noise` the noise covariance from a noise scan, and prewhitening (chapter 19);
 * :mod:`.espirit` ESPIRiT maps (chapter 19);
-* :mod:`.compression` coil compression to virtual coils (chapter 19).
+* :mod:`.compression` coil compression to virtual coils (chapter 19);
+* :mod:`.nlinv` image and maps estimated together, without calibration (NLINV);
+* :mod:`.sake` calibrationless completion of k-space by a low-rank block-Hankel matrix (SAKE).
 
 Shapes: k-space ``(C, H, W)`` or ``(N, C, H, W)``, maps the same, masks ``(H, W)`` or ``(N, H, W)``.
 """
@@ -22,7 +24,9 @@ from .compression import compress_coils, compression_matrix
 from .espirit import ESPIRIT_DEFAULTS, MAP_METHODS, calibration_matrix, coil_maps, espirit_maps
 from .noise import estimate_noise_covariance, prewhiten, prewhitening_matrix, whiten, whitening
 from .grappa import GRAPPA_DEFAULTS, calibration_windows, grappa, grappa_kspace, grappa_weights
+from .nlinv import NLINV_DEFAULTS, nlinv, sobolev_weight
 from .operator import MultiCoilFourier, check_maps, check_multicoil
+from .sake import SAKE_DEFAULTS, hankel_adjoint, hankel_matrix, sake
 from .sense import (full_noise_std, g_factor, g_factor_unfold, lattice_weights, pseudo_replica, sense,
                     sense_unfold)
 
@@ -35,4 +39,5 @@ __all__ = ["ring_maps", "birdcage_maps", "simulate_coils", "coil_noise", "noise_
            "SENSE_TV_BY_ACCELERATION",
            "grappa", "grappa_kspace", "calibration_windows", "grappa_weights", "GRAPPA_DEFAULTS",
            "estimate_noise_covariance", "prewhitening_matrix", "prewhiten", "espirit_maps", "calibration_matrix",
-           "ESPIRIT_DEFAULTS", "MAP_METHODS", "coil_maps", "compress_coils", "compression_matrix"]
+           "ESPIRIT_DEFAULTS", "MAP_METHODS", "coil_maps", "compress_coils", "compression_matrix",
+           "nlinv", "sobolev_weight", "NLINV_DEFAULTS", "sake", "hankel_matrix", "hankel_adjoint", "SAKE_DEFAULTS"]

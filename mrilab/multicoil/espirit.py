@@ -172,18 +172,24 @@ def _espirit(calib: np.ndarray, shape: tuple[int, int], kernel: int, threshold: 
     return (top_vector.T.reshape(c, h, w).astype(np.complex64), top_value.reshape(h, w).astype(np.float32))
 
 
-#: The ways :func:`coil_maps` estimates maps from the ACS: chapter 14's division, or ESPIRiT.
-MAP_METHODS = ("division", "espirit")
+#: The ways :func:`coil_maps` estimates maps: from the ACS by chapter 14's division or by ESPIRiT, or
+#: jointly with the image from all the data by NLINV (:func:`mrilab.multicoil.nlinv`, no ACS needed).
+MAP_METHODS = ("division", "espirit", "nlinv")
 
 
 def coil_maps(kspace: Any, mask: Any, method: str = "espirit") -> np.ndarray:
-    """Coil maps from the ACS by ``method``: ``"espirit"`` (:func:`espirit_maps`) or ``"division"``
-    (:func:`mrilab.multicoil.estimate_maps`), with their defaults; shapes as for those."""
+    """Coil maps by ``method``: ``"espirit"`` (:func:`espirit_maps`), ``"division"``
+    (:func:`mrilab.multicoil.estimate_maps`) or ``"nlinv"`` (:func:`mrilab.multicoil.nlinv`'s maps), with
+    their defaults; shapes as for those."""
     if method not in MAP_METHODS:
         raise ValueError(f"maps must be an array (C, H, W) or (N, C, H, W), or one of {MAP_METHODS} to estimate "
-                         f"them from the ACS, got {method!r}")
+                         f"them from the data, got {method!r}")
     if method == "division":
         from .calibration import estimate_maps
 
         return estimate_maps(kspace, mask)
+    if method == "nlinv":
+        from .nlinv import nlinv
+
+        return nlinv(kspace, mask)[1]
     return espirit_maps(kspace, mask)

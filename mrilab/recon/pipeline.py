@@ -141,9 +141,20 @@ def reconstruct_file(path: str | os.PathLike, method: str = "cg_sense_tv", *, wh
         if "covariance" in params:  # the virtual coils' noise covariance, for the solver to whiten
             params["covariance"] = u @ params["covariance"] @ u.conj().T
         steps.append(f"compressed to {n_virtual} virtual coils")
-    estimated = coil_maps(k, mask, maps)
     stack = k if k.ndim == 4 else k[None]   # (N, C, H, W): what every multi-coil method takes
-    image = reconstruct(method, stack, mask, maps=estimated if k.ndim == 4 else estimated[None], **params)
+    if method == "sake":                    # it needs no maps; the maps returned are the ones asked for
+        estimated = coil_maps(k, mask, maps)
+        image = reconstruct(method, stack, mask, **params)
+    elif method == "nlinv":                 # it estimates its maps with the image: those are the maps returned
+        from ..multicoil import nlinv
+
+        found, estimated = nlinv(stack, mask, **params)
+        image = np.abs(found).astype(np.float32)
+        estimated = estimated if k.ndim == 4 else estimated[0]
+        steps.append("image and coil maps estimated together by NLINV (maps= is not used)")
+    else:
+        estimated = coil_maps(k, mask, maps)
+        image = reconstruct(method, stack, mask, maps=estimated if k.ndim == 4 else estimated[None], **params)
     image = (image if k.ndim == 4 else image[0]) * np.float32(scale)
     w = image.shape[-1]
     if rw < w:
