@@ -75,6 +75,7 @@ def calibration_phase(kspace: Any, mask: Any, maps: Any = None) -> np.ndarray:
                              f"kspace {k.shape}, got {s.shape}")
         s = np.broadcast_to(s, k.shape)
     width = k.shape[-1]
+    stack = k if multi else k.reshape(n, *k.shape[-2:])
     out = np.empty((n, *k.shape[-2:]), dtype=np.complex64)
     for i in range(n):
         try:
@@ -86,9 +87,8 @@ def calibration_phase(kspace: Any, mask: Any, maps: Any = None) -> np.ndarray:
         # the part of the ACS symmetric about DC (W // 2): an odd band centred on it
         half = min(width // 2 - acs[0], acs[-1] - width // 2)
         taper = hann_taper(width, np.arange(width // 2 - half, width // 2 + half + 1))
+        low = ifft2c(stack[i] * taper)
         if multi:
-            low = np.sum(np.conj(s[i]) * ifft2c(k[i] * taper), axis=0)
-        else:
-            low = ifft2c(k.reshape(n, *k.shape[-2:])[i] * taper)
+            low = np.sum(np.conj(s[i]) * low, axis=0)
         out[i] = np.exp(1j * np.angle(low))
     return out[0] if k.ndim == 2 else out
