@@ -354,7 +354,7 @@ def _phase_of(phase: Any, k: np.ndarray, m: np.ndarray, maps: Any = None) -> np.
 
 
 def _network(method: str, expected: str):
-    def run(k, m, weights, **options):
+    def run(k, m, weights, phase=None):
         import torch
 
         from .models.inference import predict
@@ -371,10 +371,9 @@ def _network(method: str, expected: str):
                              f"{k.shape[-2]} x {k.shape[-1]}; its convolutions would run, but on a grid "
                              f"and a k-space weighting it never saw: resample the data to "
                              f"{trained} x {trained} or train a network at this size")
-        phase = _phase_of(options.get("phase"), k, m)
         with torch.inference_mode():
             # batches of 8: on a CPU larger ones leave the cache and run slower per image
-            return predict(model, k, m, phase=phase, batch_size=8)
+            return predict(model, k, m, phase=_phase_of(phase, k, m), batch_size=8)
     return run
 
 
@@ -550,7 +549,8 @@ def _grappa(k, m, s, kernel, lam, padded_calibration):
 
 
 def _register_multicoil():
-    from .multicoil import CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, GRAPPA_DEFAULTS, NLINV_DEFAULTS, SAKE_DEFAULTS, cg_sense, sense
+    from .multicoil import (CG_SENSE_DEFAULTS, CG_SENSE_TV_DEFAULTS, GRAPPA_DEFAULTS, NLINV_DEFAULTS, SAKE_DEFAULTS,
+                            cg_sense, sense)
 
     register("zero_filled_rss", _zero_filled_rss, multicoil=True,
              description="root-sum-of-squares of the zero-filled coil images")

@@ -41,6 +41,7 @@ import numpy as np
 from .._checks import positive_int, positive_number
 from ..conjugate_gradient import conjugate_gradient
 from ..fourier import fft2c, ifft2c
+from .combine import rss
 from .operator import check_multicoil
 
 __all__ = ["nlinv", "sobolev_weight", "NLINV_DEFAULTS"]
@@ -145,6 +146,6 @@ def _nlinv_one(y, mask, weight, newton, alpha, reduction, cg_iter):
         x = x + dx.reshape(c + 1, h, w)
     rho, sens = x[0], coils(x[1:])
     history.append(float(np.linalg.norm(y - mask * fft2c(rho * sens)) / 100.0))
-    rss = np.sqrt(np.sum(np.abs(sens) ** 2, axis=0))
-    maps = sens / np.where(rss > 0, rss, 1)
-    return (rho * rss / scale).astype(np.complex64), maps.astype(np.complex64), history
+    norm = rss(sens)
+    maps = sens / np.where(norm > 0, norm, 1)
+    return (rho * norm / scale).astype(np.complex64), maps.astype(np.complex64), history
