@@ -1,7 +1,7 @@
 # mrilab: build the book and run the tests on a fresh machine with Python 3.11.
 #
 #   make book    install, make the dataset, execute every chapter, write _build/html
-#   make test    install, make the dataset, run the unit tests, nbval on the assignments, and
+#   make test    install, make the dataset, run the unit tests (the assignments run under the autograder), and
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
@@ -84,10 +84,11 @@ browser-test: install
 	@command -v chromium >/dev/null || { echo "no chromium: apt-get install -y chromium"; exit 1; }
 	$(PY) -m pytest browser_tests -q -s
 
-# the unit tests and the assignments (nbval), then every chapter executed once by the book's own
+# the unit tests (tests/test_grading.py runs every assignment's source through the autograder: every cell
+# without an error, full marks), then every chapter executed once by the book's own
 # executor; the executed chapters go into the book's cache, so `make book` does not run them again
 test: data
-	$(PY) -m pytest tests assignments/source --nbval-lax --nbval-current-env
+	$(PY) -m pytest tests
 	@$(CHECK_CACHE)
 	$(PY) -m pytest notebooks --execute-notebooks _build/.jupyter_cache
 

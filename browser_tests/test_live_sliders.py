@@ -1,8 +1,10 @@
 """The live sliders in JupyterLab, as a reader uses them (headless Chromium, Playwright).
 
 For every chapter with an ``ipywidgets`` slider: start JupyterLab on a free port without a
-token, open the chapter, run all cells from the Run menu, move each slider with the
-keyboard, and check that its figure is redrawn and that no cell shows an error. The
+token, open the chapter, run every cell up to its last slider from the Run menu (select the cell
+after it, *Run All Above Selected Cell*: the cells after the sliders are exercises, which the
+chapters' own execution tests run), move each slider with the keyboard, and check that its figure
+is redrawn and that no cell shows an error. The
 chapters run in a copy of ``notebooks/`` (with ``data/`` and ``weights/`` linked beside
 it), so JupyterLab's autosave never writes outputs into the repository.
 
@@ -27,6 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SHOTS = ROOT / "_build" / "screenshots"
 RUN_TIMEOUT_MS = 300_000
+
+
+def last_slider_cell(chapter: str) -> int:
+    """The index (among all cells) of the chapter's last cell that draws a live slider."""
+    cells = json.loads((ROOT / "notebooks" / chapter).read_text())["cells"]
+    return max(i for i, c in enumerate(cells)
+               if c["cell_type"] == "code" and "widgets.interact" in "".join(c["source"]))
 
 
 def slider_chapters() -> list[str]:
@@ -102,15 +111,25 @@ def test_live_slider_redraws(lab, browser, chapter):
     # wait until the kernel has started: the status bar reads "Python 3 (ipykernel) | Idle"
     page.wait_for_function("() => /\\|\\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '')",
                            timeout=120_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    # every code cell has run when none shows "[*]" and the last one has an execution count
+    last = last_slider_cell(chapter)
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    if last + 1 < cells.count():
+        cells.nth(last + 1).locator(".jp-InputPrompt").first.click()   # select the cell after the last slider
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Above Selected Cell", exact=True).click()
+    else:
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # every code cell up to the last slider has run when none shows "[*]" and the slider's cell has an
+    # execution count
     page.wait_for_function(
-        """() => {
-            const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
-            return prompts.length > 0 && prompts.every(p => !p.textContent.includes('*'))
+        """(last) => {
+            const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).slice(0, last + 1);
+            const prompts = cells.filter(c => c.classList.contains('jp-CodeCell'))
+                .map(c => c.querySelector('.jp-InputPrompt'));
+            return prompts.length > 0 && prompts.every(p => p && !p.textContent.includes('*'))
                 && /\\[\\d+\\]/.test(prompts[prompts.length - 1].textContent);
-        }""", timeout=RUN_TIMEOUT_MS)
+        }""", arg=last, timeout=RUN_TIMEOUT_MS)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] "
                           ":text('Traceback'), .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
     assert errors.count() == 0, f"{chapter}: {errors.count()} error outputs after Run All"

@@ -37,6 +37,11 @@ Learned reconstruction in practice (Part VII)
     :mod:`mrilab.pnp` (plug-and-play with :class:`mrilab.models.NoiseLevelDenoiser`),
     :mod:`mrilab.data.shapes` (objects that are not ellipses: a far test family and domain
     randomisation, the randomized weight set)
+Movies (Part XI)
+    :mod:`mrilab.data.cine` (a synthetic cardiac cine, presets ``cine``, ``cine_multicoil``,
+    ``cine_radial``), :func:`mrilab.sampling.kt_mask`, :mod:`mrilab.dynamic` (k-t operators, maps from
+    the time average, view sharing, L + S, temporal TV; ``reconstruct(name, kspace (N, T, [C,] H, W),
+    masks (N, T, H, W))``)
 Figures
     :mod:`mrilab.plot`
 """
@@ -73,7 +78,7 @@ def __getattr__(name: str):
         from .models.checkpoint import load_model
 
         return load_model
-    if name in ("models", "train", "io", "multicoil", "partial_fourier", "noncartesian"):
+    if name in ("models", "train", "io", "multicoil", "partial_fourier", "noncartesian", "dynamic"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

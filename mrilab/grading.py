@@ -95,6 +95,8 @@ class GradeReport:
     points: dict[str, float] = field(default_factory=dict)
     max_points: dict[str, float] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    #: Every code cell that raised, graded or not: ``"cell <index>: <error name>"``.
+    cell_errors: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -144,6 +146,8 @@ def autograde(submission: str | os.PathLike, source: str | os.PathLike, *, timeo
                             resources={"metadata": {"path": str(cwd or submission.parent)}})
     client.execute()  # runs the cells of `sub` in place
     report = GradeReport()
+    report.cell_errors = [f"cell {i}: {o['ename']}" for i, c in enumerate(sub.cells) if c.cell_type == "code"
+                          for o in c.get("outputs", []) if o.get("output_type") == "error"]
     for gid, test in tests.items():
         report.max_points[gid] = float(_meta(test).get("points", 0))
         cell = restored.get(gid)

@@ -16,7 +16,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from ._checks import as_array, same_shape
 
-__all__ = ["normalize_pair", "psnr", "ssim", "rmse", "evaluate"]
+__all__ = ["normalize_pair", "psnr", "ssim", "rmse", "evaluate", "movie_psnr", "movie_ssim"]
 
 
 def normalize_pair(target: Any, pred: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -129,3 +129,60 @@ def evaluate(target: Any, pred: Any) -> dict[str, np.ndarray]:
     t, p = normalize_pair(target, pred)
     t, p = t.reshape(-1, *t.shape[-2:]), p.reshape(-1, *p.shape[-2:])
     return {name: np.array([fn(a, b) for a, b in zip(t, p)]) for name, fn in _METRICS.items()}
+
+
+def _movies(target: Any, pred: Any, region: Any):
+    t = as_array(target, "target", min_ndim=3, max_ndim=4, allow_complex=False).astype(np.float64)
+    p = as_array(pred, "pred", min_ndim=3, max_ndim=4, allow_complex=False).astype(np.float64)
+    same_shape(t, p, "target", "pred")
+    single = t.ndim == 3
+    t, p = (t[None], p[None]) if single else (t, p)
+    r = None
+    if region is not None:
+        r = np.asarray(region, dtype=bool)
+        if not single and r.ndim == 3:
+            r = r[:, None]                   # (N, H, W): one region per movie, the same in every frame
+        if single and r.ndim in (2, 3):
+            r = r[None]
+        try:
+            r = np.broadcast_to(r, t.shape)
+        except ValueError:
+            raise ValueError(f"region must be (H, W), one per movie (N, H, W) or per frame (N, T, H, W) for movies "
+                             f"{t.shape}; for one movie (H, W) or (T, H, W); got {np.shape(region)}") from None
+        if not r.reshape(len(t), -1).any(axis=1).all():
+            raise ValueError("region is empty in at least one movie: nothing to score there")
+    lo = t.min(axis=(1, 2, 3), keepdims=True)
+    hi = t.max(axis=(1, 2, 3), keepdims=True)
+    if np.any(hi <= lo):
+        raise ValueError("target is constant in at least one movie, so its range cannot normalise the metrics")
+    return (t - lo) / (hi - lo), (p - lo) / (hi - lo), r, single
+
+
+def movie_psnr(target: Any, pred: Any, *, region: Any = None) -> float | np.ndarray:
+    """PSNR of a movie (or of each of a stack of movies) in dB, over all its frames at once.
+
+    ``target`` and ``pred`` are magnitude movies ``(T, H, W)`` or ``(N, T, H, W)``, mapped with the
+    target movie's range (its minimum and maximum over every frame, so that a frame where little is
+    bright is not scored on a stretched scale); ``10 log10(1 / MSE)`` with the MSE over every pixel of
+    every frame, or over ``region`` only: a bool mask of the same shape, or one ``(H, W)`` for every frame
+    (``(N, H, W)``, one per movie, for a stack; e.g. :func:`mrilab.data.cine.heart_box`).
+    """
+    t, p, r, single = _movies(target, pred, region)
+    err = (t - p) ** 2
+    mse = np.array([e[m].mean() if m is not None else e.mean()
+                    for e, m in zip(err, r if r is not None else [None] * len(err))])
+    with np.errstate(divide="ignore"):
+        out = 10 * np.log10(1.0 / mse)
+    return float(out[0]) if single else out
+
+
+def movie_ssim(target: Any, pred: Any, *, region: Any = None) -> float | np.ndarray:
+    """SSIM of a movie: scikit-image's SSIM map of every frame (the movie's range as data range 1), averaged
+    over every pixel of every frame, or over ``region`` only (:func:`movie_psnr`)."""
+    t, p, r, single = _movies(target, pred, region)
+    out = []
+    for i in range(len(t)):
+        maps = np.stack([structural_similarity(a, b, data_range=1.0, full=True)[1] for a, b in zip(t[i], p[i])])
+        out.append(maps[r[i]].mean() if r is not None else maps.mean())
+    out = np.array(out)
+    return float(out[0]) if single else out

@@ -63,6 +63,8 @@ class Method:
     special: bool = False
     #: Takes non-Cartesian samples and a trajectory instead of k-space and a mask (Part VI).
     noncartesian: bool = False
+    #: Reconstructs movies: k-space (N, T, [C,] H, W) and k-t masks (N, T, H, W) (Part XI).
+    dynamic: bool = False
 
 
 _REGISTRY: dict[str, Method] = {}
@@ -71,7 +73,7 @@ _REGISTRY: dict[str, Method] = {}
 def register(name: str, fn: Callable[..., np.ndarray], *, defaults: dict[str, Any] | None = None,
              description: str = "", multicoil: bool = False,
              multicoil_fn: Callable[..., np.ndarray] | None = None, special: bool = False,
-             noncartesian: bool = False) -> None:
+             noncartesian: bool = False, dynamic: bool = False) -> None:
     """Add a method: ``fn(kspace (N, H, W), mask (N, H, W), **params) -> images (N, H, W)``.
 
     A ``multicoil`` method gets ``fn(kspace (N, C, H, W), mask (N, H, W), maps, **params)``
@@ -80,10 +82,13 @@ def register(name: str, fn: Callable[..., np.ndarray], *, defaults: dict[str, An
     A ``special`` method needs its own kind of mask (partial Fourier) and is left out of the
     default lists of :func:`mrilab.compare` and the benchmarks. A ``noncartesian`` method gets
     ``fn(kdata (N, C, M), traj (M, 2), shape, maps (N, C, H, W) or None, **params)`` (``C = 1`` and no
-    maps for single-coil data) and is called as ``reconstruct(name, kdata, traj, shape=..., maps=...)``.
+    maps for single-coil data) and is called as ``reconstruct(name, kdata, traj, shape=..., maps=...)``. A
+    ``dynamic`` method (Part XI) gets one movie at a time, ``fn(kspace (T, [C,] H, W), masks (T, H, W), maps (C, H, W)
+    or None, **params) -> movie (T, H, W)``; with ``noncartesian`` too, ``fn(kdata (T, [C,] M), traj (T, M, 2), shape,
+    maps, weights (T, M), **params)``.
     """
     _REGISTRY[name] = Method(name, fn, dict(defaults or {}), description, multicoil, multicoil_fn, special,
-                             noncartesian)
+                             noncartesian, dynamic)
 
 
 def _takes(entry: Method, multicoil: bool) -> bool:
@@ -91,14 +96,16 @@ def _takes(entry: Method, multicoil: bool) -> bool:
 
 
 def methods(multicoil: bool | None = None, *, special: bool = True,
-            noncartesian: bool | None = False) -> dict[str, Method]:
+            noncartesian: bool | None = False, dynamic: bool | None = False) -> dict[str, Method]:
     """The registered methods by name (a copy): those that take single- or multi-coil k-space if
     asked, without the partial-Fourier ones if ``special=False``; the Cartesian ones by default, the
     non-Cartesian ones (Part VI) with ``noncartesian=True``, all with ``noncartesian=None``. A
-    non-Cartesian method takes both single- and multi-coil data."""
+    non-Cartesian method takes both single- and multi-coil data. The methods for movies (Part XI) only
+    with ``dynamic=True`` (both kinds with ``dynamic=None``); they take one coil and many."""
     return {k: v for k, v in _REGISTRY.items()
-            if (noncartesian is None or v.noncartesian == noncartesian)
-            and (multicoil is None or v.noncartesian or _takes(v, multicoil)) and (special or not v.special)}
+            if (dynamic is None or v.dynamic == dynamic)
+            and (noncartesian is None or v.noncartesian == noncartesian)
+            and (multicoil is None or v.noncartesian or v.dynamic or _takes(v, multicoil)) and (special or not v.special)}
 
 
 def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any) -> np.ndarray:
@@ -143,6 +150,8 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
     if method not in _REGISTRY:
         raise ValueError(f"unknown method {method!r}; known methods: {sorted(_REGISTRY)}")
     entry = _REGISTRY[method]
+    if entry.dynamic:
+        return _reconstruct_dynamic(entry, kspace_undersampled, mask, params)
     if entry.noncartesian:
         return _reconstruct_noncartesian(entry, kspace_undersampled, mask, params)
     if entry.multicoil:
@@ -689,3 +698,209 @@ def _register_pnp():
 
 
 _register_pnp()
+
+
+# Part XI: dynamic MRI. Each method gets one movie at a time: k-space (T, [C,] H, W), its k-t masks
+# (T, H, W) and maps (C, H, W) (estimated from the time-averaged k-space when not given), and returns the
+# complex movie; the registry stacks the magnitudes.
+
+def _reconstruct_dynamic(entry: Method, kspace: Any, masks: Any, params: dict[str, Any]) -> np.ndarray:
+    if entry.noncartesian:
+        return _reconstruct_dynamic_radial(entry, kspace, masks, params)
+    k = np.asarray(kspace)
+    if k.ndim < 4 or not np.iscomplexobj(k):
+        raise ValueError(f"method {entry.name!r} reconstructs movies and needs a time axis: complex kspace of shape "
+                         f"(N, T, H, W) (one coil) or (N, T, C, H, W) (coils); got shape {k.shape} and dtype {k.dtype}. "
+                         f"One movie: pass kspace[None]; one frame: use a 2-D method, e.g. 'tv_cs' or 'cg_sense_tv'")
+    if k.ndim > 5:
+        raise ValueError(f"kspace must be (N, T, H, W) or (N, T, C, H, W), got {k.ndim} axes: {k.shape}")
+    multicoil = k.ndim == 5
+    frame_shape = (k.shape[1], *k.shape[-2:])
+    m = np.asarray(masks)
+    if m.shape == frame_shape:
+        m = np.broadcast_to(m, (len(k), *frame_shape))
+    if m.shape != (len(k), *frame_shape) or m.dtype != bool:
+        raise ValueError(f"masks must be bool k-t masks (N, T, H, W) = {(len(k), *frame_shape)} or one for every movie "
+                         f"(T, H, W) = {frame_shape} (mrilab.sampling.kt_mask); got {m.shape} {m.dtype}")
+    maps = params.pop("maps", None)
+    unknown = set(params) - set(entry.defaults)
+    if unknown:
+        raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "
+                         f"{sorted(entry.defaults) + ['maps']}")
+    s = None
+    if not multicoil and maps is not None:
+        raise ValueError(f"kspace {k.shape} is single-coil (N, T, H, W), so maps= does not apply; pass coil k-space "
+                         f"(N, T, C, H, W) with its maps")
+    if multicoil and maps is not None and not (isinstance(maps, str) and maps == "time_averaged"):
+        if isinstance(maps, str):
+            raise ValueError(f"maps must be an array (C, H, W) or (N, C, H, W), 'time_averaged' or None, got {maps!r}")
+        s = np.asarray(maps)
+        s = s[None] if s.ndim == 3 else s
+        if s.ndim != 4 or s.shape[1:] != k.shape[2:] or len(s) not in (1, len(k)):
+            raise ValueError(f"maps must have shape (C, H, W) or (N, C, H, W) with (C, H, W) = {k.shape[2:]}, got "
+                             f"{np.shape(maps)}")
+    p = {**entry.defaults, **params}
+    out = []
+    for i in range(len(k)):
+        mi = m[i]
+        si = None
+        if multicoil:
+            from .dynamic import time_averaged_maps
+
+            si = time_averaged_maps(k[i], mi) if s is None else s[i if len(s) > 1 else 0]
+        out.append(np.abs(entry.fn(k[i], mi, si, **p)))
+    return np.stack(out).astype(np.float32)
+
+
+def _acceleration_of(masks: np.ndarray) -> float:
+    return float(masks.size / max(int(masks.sum()), 1))
+
+
+def _dynamic_params(name: str, masks: np.ndarray, acceleration: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """The tuned parameters at ``acceleration`` (measured from the masks when None), with those given on top."""
+    from .dynamic.tuned import DYNAMIC_BY_ACCELERATION, tuned
+
+    r = _acceleration_of(masks) if acceleration is None else acceleration
+    return _given_on_top(tuned(DYNAMIC_BY_ACCELERATION[name], r), given)
+
+
+def _kt_op(k, m, s):
+    from .dynamic import KTOperator
+
+    return KTOperator(m, s)
+
+
+def _kt_zero_filled(k, m, s):
+    return _kt_op(k, m, s).adjoint(k)
+
+
+def _sliding_window(k, m, s, width, acceleration):
+    from .dynamic import KTOperator, sliding_window
+
+    p = _dynamic_params("sliding_window", m, acceleration, dict(width=width))
+    shared, covered = sliding_window(k, m, int(p["width"]))
+    return KTOperator(np.ones_like(m), s).adjoint(shared)
+
+
+def _frame_tv(k, m, s, lam_s, n_iter, tau, acceleration):
+    from .dynamic import temporal_tv
+
+    p = _dynamic_params("frame_tv", m, acceleration, dict(lam_s=lam_s))
+    return temporal_tv(_kt_op(k, m, s), k, lam_t=0.0, lam_s=p["lam_s"], n_iter=n_iter, tau=tau)
+
+
+def _temporal_tv(k, m, s, lam_t, lam_s, n_iter, cyclic, acceleration):
+    from .dynamic import temporal_tv
+
+    p = _dynamic_params("temporal_tv", m, acceleration, dict(lam_t=lam_t))
+    return temporal_tv(_kt_op(k, m, s), k, lam_t=p["lam_t"], lam_s=lam_s, n_iter=n_iter, cyclic=cyclic)
+
+
+def _l_plus_s(k, m, s, lam_l, lam_s, n_iter, tol, acceleration):
+    from .dynamic import l_plus_s
+
+    p = _dynamic_params("l_plus_s", m, acceleration, dict(lam_l=lam_l, lam_s=lam_s))
+    low, sparse = l_plus_s(_kt_op(k, m, s), k, lam_l=p["lam_l"], lam_s=p["lam_s"], n_iter=n_iter, tol=tol)
+    return low + sparse
+
+
+def _reconstruct_dynamic_radial(entry: Method, kdata: Any, traj: Any, params: dict[str, Any]) -> np.ndarray:
+    from .noncartesian.nufft import check_shape
+
+    if "shape" not in params:
+        raise ValueError(f"method {entry.name!r} reconstructs radial movies and needs the image grid: pass shape=(H, W)")
+    shape = check_shape(params.pop("shape"))
+    maps = params.pop("maps", None)
+    unknown = set(params) - set(entry.defaults)
+    if unknown:
+        raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "
+                         f"{sorted(entry.defaults) + ['shape', 'maps']}")
+    t = np.asarray(traj, dtype=float)
+    spokes = t.shape[1] if t.ndim == 4 else None
+    if t.ndim == 4:
+        t = t.reshape(len(t), -1, 2)
+    if t.ndim != 3 or t.shape[-1] != 2:
+        raise ValueError(f"traj must be the spokes of every frame, (T, S, P, 2) or (T, M, 2), got {np.shape(traj)}")
+    y = np.asarray(kdata)
+    if y.ndim == 5:  # (N, T, C, S, P), the cine_radial layout
+        y = y.reshape(*y.shape[:3], -1)
+    if y.ndim not in (3, 4) or y.shape[1] != len(t) or y.shape[-1] != t.shape[1]:
+        raise ValueError(f"kdata must be (N, T, M) (one coil) or (N, T, C, M) (or (N, T, C, S, P)) with T = {len(t)} "
+                         f"frames and M = {t.shape[1]} samples per frame of traj; got {np.shape(kdata)}. One movie: "
+                         f"kdata[None]")
+    multicoil = y.ndim == 4
+    if not multicoil and maps is not None:
+        raise ValueError("kdata is single-coil (N, T, M), so maps= does not apply")
+    s = None if maps is None else np.asarray(maps)
+    if s is not None:
+        s = s[None] if s.ndim == 3 else s
+        if s.ndim != 4 or s.shape[1:] != (y.shape[2], *shape) or len(s) not in (1, len(y)):
+            raise ValueError(f"maps must have shape (C, H, W) or (N, C, H, W) with (C, H, W) = {(y.shape[2], *shape)}, "
+                             f"got {np.shape(maps)}")
+    p = {**entry.defaults, **params}
+    if "spokes" in p and p["spokes"] is None:
+        p["spokes"] = spokes
+    from .noncartesian import density_compensation, maps_from_center
+
+    weights = np.stack([density_compensation(ti, shape, "pipe") for ti in t])
+    out = []
+    for i in range(len(y)):
+        si = None
+        if multicoil:
+            pooled = y[i].transpose(1, 0, 2).reshape(y.shape[2], -1)  # every frame's spokes: the time average
+            si = maps_from_center(pooled, t.reshape(-1, 2), shape) if s is None else s[i if len(s) > 1 else 0]
+        out.append(np.abs(entry.fn(y[i], t, shape, si, weights, **p)))
+    return np.stack(out).astype(np.float32)
+
+
+def _radial_op(y, t, shape, s, weights):
+    from .dynamic import RadialKTOperator
+
+    op = RadialKTOperator(t, shape, s, weights)
+    w = np.sqrt(weights).astype(np.float32)
+    return op, (y * (w[:, None] if y.ndim == 3 else w))
+
+
+def _kt_gridding(y, t, shape, s, weights, spokes=None):
+    op, yw = _radial_op(y, t, shape, s, weights)
+    return op.adjoint(yw)
+
+
+def _grasp(y, t, shape, s, weights, lam_t, n_iter, spokes):
+    from .dynamic import temporal_tv
+    from .dynamic.tuned import GRASP_BY_SPOKES, tuned
+
+    if lam_t is None:
+        if spokes is None:
+            raise ValueError("grasp's temporal weight is tabulated by spokes per frame: pass traj as (T, S, P, 2), "
+                             "spokes=S, or lam_t=")
+        lam_t = tuned(GRASP_BY_SPOKES, spokes)["lam_t"]
+    op, yw = _radial_op(y, t, shape, s, weights)
+    return temporal_tv(op, yw, lam_t=lam_t, n_iter=n_iter)
+
+
+def _register_dynamic():
+    from .dynamic import FRAME_TV_DEFAULTS, L_PLUS_S_DEFAULTS, TEMPORAL_TV_DEFAULTS
+
+    register("kt_zero_filled", _kt_zero_filled, dynamic=True,
+             description="every frame zero-filled and combined with the maps (E^H d)")
+    register("sliding_window", _sliding_window, defaults=dict(width=None, acceleration=None), dynamic=True,
+             description="view sharing: each frame's missing columns from its nearest neighbours within width frames")
+    register("frame_tv", _frame_tv, defaults=dict(lam_s=None, n_iter=FRAME_TV_DEFAULTS["n_iter"],
+                                                  tau=FRAME_TV_DEFAULTS["tau"], acceleration=None),
+             dynamic=True, description="TV compressed sensing (SENSE + TV) of every frame on its own, by "
+                                       "Chambolle-Pock with the data term dualised (as Part V's sense_tv)")
+    register("temporal_tv", _temporal_tv, defaults=dict(lam_t=None, lam_s=0.0, n_iter=TEMPORAL_TV_DEFAULTS["n_iter"],
+                                                        cyclic=True, acceleration=None), dynamic=True,
+             description="total variation along time (cyclic over the cardiac cycle), by primal-dual iterations")
+    register("l_plus_s", _l_plus_s, defaults=dict(lam_l=None, lam_s=None, n_iter=L_PLUS_S_DEFAULTS["n_iter"],
+                                                  tol=L_PLUS_S_DEFAULTS["tol"], acceleration=None), dynamic=True,
+             description="low rank plus sparse in temporal frequency (Otazo et al. 2015)")
+    register("kt_gridding", _kt_gridding, defaults=dict(spokes=None), dynamic=True, noncartesian=True,
+             description="every frame's spokes gridded (density-compensated adjoint NUFFT) and combined with the maps")
+    register("grasp", _grasp, defaults=dict(lam_t=None, n_iter=TEMPORAL_TV_DEFAULTS["n_iter"], spokes=None),
+             dynamic=True, noncartesian=True,
+             description="GRASP: golden-angle frames with temporal TV and a density-weighted data term (Feng et al. 2014)")
+
+
+_register_dynamic()

@@ -152,3 +152,15 @@ def test_espirit_calibration_region_and_whitening(coils):
         espirit_maps(y, mask, covariance=np.eye(4))
     with pytest.raises(ValueError, match="calib_rows"):
         espirit_maps(y, mask, calib_rows=0)
+
+
+def test_espirit_kernel_images_are_the_padded_inverse_fft():
+    from mrilab.fourier import ifft2c
+    from mrilab.multicoil.espirit import _kernel_images
+
+    rng = np.random.default_rng(0)
+    for h, w, k in ((16, 16, 6), (15, 16, 5), (14, 19, 6)):
+        kernels = rng.standard_normal((3, 2, k, k)) + 1j * rng.standard_normal((3, 2, k, k))
+        padded = np.zeros((3, 2, h, w), complex)
+        padded[..., h // 2 - k // 2:h // 2 - k // 2 + k, w // 2 - k // 2:w // 2 - k // 2 + k] = kernels
+        np.testing.assert_allclose(_kernel_images(kernels, (h, w)), ifft2c(padded), atol=1e-12)

@@ -36,8 +36,10 @@ def test_release_replaces_solutions_and_removes_hidden_tests():
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_sources_get_full_marks(source):
+    # the source runs top to bottom: every cell without an error (what nbval would check), every test passed
     report = grading.autograde(source, source)
     assert report.total == report.max_total > 0, str(report)
+    assert report.cell_errors == [], report.cell_errors
 
 
 @pytest.fixture(scope="module")

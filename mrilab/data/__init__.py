@@ -49,6 +49,7 @@ switching a factor on or off changes nothing else.
 Command line::
 
     python -m mrilab.data [--preset seed|realistic|anatomy|multicoil|radial|radial_multicoil|spiral] [--out FILE] [--n-train 500 --seed 0 ...]
+    python -m mrilab.data --preset cine|cine_multicoil|cine_radial [...]   (Part XI's movies, :mod:`mrilab.data.cine`)
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ from .protocol import remeasure
 from .shapes import IMAGE_FAMILIES
 from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, snr_db
 from .real import REAL_FILES, real_file
+from .seed import book_seed
+from .cine import CINE_PRESETS, book_cine, generate_cine, load_cine, make_cine_dataset, remeasure_cine
 
-__all__ = ["real_file", "REAL_FILES", "make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
+__all__ = ["CINE_PRESETS", "book_cine", "generate_cine", "load_cine", "make_cine_dataset", "remeasure_cine", "real_file", "REAL_FILES", "make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
            "Split", "dataset_params", "brain_slices", "remeasure", "snr_db", "MissingDependencyError",
            "SPLITS", "KEYS", "DEFAULTS", "PRESETS", "FACTORS", "DEFAULT_PATHS", "MULTICOIL_DEFAULTS",
            "RADIAL_DEFAULTS", "RADIAL_KEYS", "SPIRAL_DEFAULTS", "NONCARTESIAN_PRESETS", "split_keys"]
@@ -569,22 +572,6 @@ def ensure_dataset(path: str | os.PathLike, **params: Any) -> Path:
     return make_dataset(path, **wanted)
 
 
-def book_seed() -> int:
-    """The dataset seed the chapters use: ``$MRILAB_SEED``, or 0 when it is not set.
-
-    Every chapter draws its data through this seed, so that the whole book can be run
-    on other random phantoms (``MRILAB_SEED=1 make test``, or set it before starting
-    Jupyter); the claims the chapters assert must hold for any seed.
-    """
-    value = os.environ.get("MRILAB_SEED", "")
-    if value.strip() == "":
-        return DEFAULTS["seed"]
-    if not value.strip().isdigit():
-        raise ValueError(f"MRILAB_SEED must be a non-negative integer (the dataset seed), got {value!r}; "
-                         f"unset it for the default seed 0")
-    return int(value)
-
-
 def book_dataset(folder: str | os.PathLike | None = None, *, preset: str = "seed") -> Path:
     """Make (if needed) and return the chapters' dataset for :func:`book_seed`.
 
@@ -606,13 +593,24 @@ def book_dataset(folder: str | os.PathLike | None = None, *, preset: str = "seed
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    from .cine import CINE_PRESETS
+    from .cine import main as cine_main
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--preset", default="seed")
+    if first.parse_known_args(argv)[0].preset in CINE_PRESETS:
+        return cine_main(argv)  # the movies of Part XI have their own parameters
     parser = argparse.ArgumentParser(prog="python -m mrilab.data",
                                      description="Make a dataset of the book (HDF5).")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="seed",
+    parser.add_argument("--preset", choices=sorted(PRESETS) + list(CINE_PRESETS), default="seed",
                         help="seed: the study's phantoms; realistic: phase, finer grid, texture, noise; "
                              "anatomy: real brain slices (test only); multicoil: the realistic data seen by "
                              "a ring of receive coils; radial, radial_multicoil, spiral: the realistic data (and coils) "
-                             "measured on golden-angle radial spokes (spiral: on spiral interleaves)")
+                             "measured on golden-angle radial spokes (spiral: on spiral interleaves); cine, "
+                             "cine_multicoil, cine_radial: cardiac movies (python -m mrilab.data --preset cine --help)")
     parser.add_argument("--out", default=None, help="output file (default: by preset, "
                         + ", ".join(f"{k}: {v}" for k, v in DEFAULT_PATHS.items()) + ")")
     parser.add_argument("--n-train", type=int, default=None, help="default 500 (anatomy: 0, multicoil and radial_multicoil: 100, radial and spiral: 300)")

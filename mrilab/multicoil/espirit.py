@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from .._checks import positive_int
-from ..fourier import ifft2c
 from .calibration import acs_block
 from .operator import check_multicoil
 
@@ -151,17 +150,30 @@ def espirit_maps(kspace: Any, mask: Any, *, kernel: int | None = ESPIRIT_DEFAULT
     return (maps, eig) if return_eigenvalues else maps
 
 
+def _kernel_images(kernels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """:func:`mrilab.fourier.ifft2c` of each ``k x k`` kernel zero-padded to ``shape`` (centred as ESPIRiT pads it).
+
+    Only ``k x k`` of the padded samples are non-zero, so the transform is two small DFT matrices,
+    ``A K B^T``, instead of FFTs of mostly zeros: the same values to rounding (a test compares them),
+    without the large padded array.
+    """
+    h, w = shape
+    k = kernels.shape[-1]
+    top, left = h // 2 - k // 2, w // 2 - k // 2
+    a = np.exp(2j * np.pi * np.outer(np.arange(h) - h // 2, np.arange(top, top + k) - h // 2) / h) / np.sqrt(h)
+    b = np.exp(2j * np.pi * np.outer(np.arange(w) - w // 2, np.arange(left, left + k) - w // 2) / w) / np.sqrt(w)
+    return np.einsum("ya,...ab,xb->...yx", a, kernels, b, optimize=True)
+
+
 def _espirit(calib: np.ndarray, shape: tuple[int, int], kernel: int, threshold: float, crop: float):
     c = calib.shape[0]
     a = calibration_matrix(calib, kernel)
     _, sv, vh = np.linalg.svd(a, full_matrices=False)
     kernels = vh[sv > threshold * sv.max()].reshape(-1, c, kernel, kernel)
     h, w = shape
-    padded = np.zeros((len(kernels), c, h, w), dtype=np.complex128)
-    top, left = h // 2 - kernel // 2, w // 2 - kernel // 2
-    padded[..., top:top + kernel, left:left + kernel] = kernels
-    # u_v(r) with the unnormalised inverse DFT; G(r) = sum_v u_v u_v^H / k^2 has eigenvalues <= 1
-    u = ifft2c(padded) * np.sqrt(h * w / kernel ** 2)
+    # u_v(r): each kernel zero-padded to the image and transformed by the unnormalised inverse DFT;
+    # G(r) = sum_v u_v u_v^H / k^2 has eigenvalues <= 1
+    u = _kernel_images(kernels, shape) * np.sqrt(h * w / kernel ** 2)
     u = u.reshape(len(kernels), c, h * w).transpose(2, 1, 0)           # (pixels, C, kernels)
     gram = u @ u.conj().transpose(0, 2, 1)                              # (pixels, C, C)
     values, vectors = np.linalg.eigh(gram)

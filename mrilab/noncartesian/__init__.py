@@ -40,10 +40,10 @@ from .nufft import NUFFT_EPS, ndft, ndft_matrix, nufft, nufft_adjoint, sample_fi
 from .recon import (CG_NUFFT_DEFAULTS, CG_NUFFT_MULTICOIL_DEFAULTS, TV_NUFFT_BY_SPOKES, TV_NUFFT_DEFAULTS,
                     TV_NUFFT_MULTICOIL_BY_SPOKES, cg_nufft, gridding, maps_from_center, nyquist_radius, tv_nufft)
 from .toeplitz import ToeplitzNormal, normal_equations, toeplitz_kernel, weighted_adjoint
-from .trajectory import (GOLDEN_ANGLE, check_trajectory, largest_angular_gap, radial_nyquist_spokes,
+from .trajectory import (GOLDEN_ANGLE, check_trajectory, golden_angle_frames, largest_angular_gap, radial_nyquist_spokes,
                          radial_trajectory, spiral_trajectory, spoke_angles)
 
-__all__ = ["GradientDelay", "correct_trajectory", "delay_spokes", "estimate_gradient_delay", "intersection_residual",
+__all__ = ["golden_angle_frames", "GradientDelay", "correct_trajectory", "delay_spokes", "estimate_gradient_delay", "intersection_residual",
            "opposed_spoke_residual", "spoke_geometry",
            "DENSITY_METHODS", "density_compensation", "point_spread_function",
            "KaiserBesselGridder", "kaiser_bessel", "kaiser_bessel_beta", "kaiser_bessel_transform",

@@ -18,7 +18,7 @@ import numpy as np
 from .._checks import positive_int
 
 __all__ = ["GOLDEN_ANGLE", "radial_trajectory", "spiral_trajectory", "spoke_angles", "largest_angular_gap",
-           "radial_nyquist_spokes", "check_trajectory"]
+           "radial_nyquist_spokes", "check_trajectory", "golden_angle_frames"]
 
 #: The golden angle of radial MRI (Winkelmann et al. 2007): 180 degrees divided by the golden ratio,
 #: about 111.246 degrees. Spokes ``i * GOLDEN_ANGLE`` (modulo 180 degrees) never repeat and any run of
@@ -66,6 +66,26 @@ def radial_trajectory(n_spokes: int, n_samples: int, *, golden: bool = True, fir
     traj = np.stack([r[None, :] * np.sin(theta)[:, None], r[None, :] * np.cos(theta)[:, None]], axis=-1)
     # r = -0.5 on a spoke with cos(theta) = -1 would give +0.5: fold it back into [-0.5, 0.5)
     return np.where(traj >= 0.5, traj - 1.0, traj)
+
+
+def golden_angle_frames(n_frames: int, spokes_per_frame: int, n_samples: int) -> np.ndarray:
+    """The spokes of a golden-angle acquisition binned into frames (GRASP, Feng et al. 2014).
+
+    Frame ``t`` holds spokes ``t S`` to ``t S + S - 1`` of one continuous golden-angle sequence
+    (``S = spokes_per_frame``): each frame covers the half circle nearly evenly, and the next frame's
+    spokes fall between its own. The first ``n`` spokes of every frame are themselves consecutive
+    golden-angle spokes, so a dataset stored with ``S`` spokes per frame also gives frames of any
+    ``n < S`` (with a gap in the sequence between frames). Fibonacci numbers of spokes (8, 13, 21,
+    34) cover the circle most evenly.
+
+    Returns
+    -------
+    traj : float64 ndarray, shape (n_frames, spokes_per_frame, n_samples, 2)
+    """
+    n_frames = positive_int(n_frames, "n_frames")
+    spokes_per_frame = positive_int(spokes_per_frame, "spokes_per_frame")
+    return np.stack([radial_trajectory(spokes_per_frame, n_samples, first=t * spokes_per_frame)
+                     for t in range(n_frames)])
 
 
 def radial_nyquist_spokes(n: int) -> int:

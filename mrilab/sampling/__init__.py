@@ -9,6 +9,8 @@
   phase-encode directions of a 3-D acquisition;
 * :mod:`~mrilab.sampling.incoherence`: the transform point spread function (TPSF) of any mask and
   its peak side lobe;
+* :mod:`~mrilab.sampling.kt`: k-t masks of a movie, one column mask per frame (random with a small
+  centre, or a lattice shifted from frame to frame);
 * :mod:`~mrilab.sampling.patterns`: every pattern by its name, :func:`mask`;
 * :mod:`~mrilab.sampling.learned`: masks chosen from training images, LOUPE's relaxed mask and
   the greedy search (trained with a network in :mod:`mrilab.train.sampling`).
@@ -16,6 +18,7 @@
 
 from .cartesian import acs_columns, cartesian_mask, effective_acceleration, point_spread_function
 from .incoherence import peak_sidelobe, tpsf
+from .kt import KT_PATTERNS, kt_mask
 from .learned import LoupeMask, greedy_columns
 from .patterns import PATTERNS, mask
 from .poisson_disc import poisson_disc_mask, poisson_disc_radius
@@ -23,4 +26,4 @@ from .variable_density import variable_density_mask, variable_density_pdf
 
 __all__ = ["cartesian_mask", "effective_acceleration", "acs_columns", "point_spread_function",
            "variable_density_mask", "variable_density_pdf", "poisson_disc_mask", "poisson_disc_radius",
-           "tpsf", "peak_sidelobe", "mask", "PATTERNS", "LoupeMask", "greedy_columns"]
+           "tpsf", "peak_sidelobe", "kt_mask", "KT_PATTERNS", "mask", "PATTERNS", "LoupeMask", "greedy_columns"]
