@@ -11,7 +11,7 @@ import numpy as np
 
 from ._checks import as_rng, positive_int
 
-__all__ = ["pixel_grid", "shepp_logan", "random_phantom", "random_ellipses", "other_phantom", "other_ellipses", "rasterise",
+__all__ = ["pixel_grid", "ellipse_window", "shepp_logan", "random_phantom", "random_ellipses", "other_phantom", "other_ellipses", "rasterise",
            "MODIFIED_SHEPP_LOGAN"]
 
 #: The modified Shepp-Logan phantom (Toft 1996), one row per ellipse:
@@ -41,6 +41,28 @@ def pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return c[None, :], -c[:, None]
 
 
+def ellipse_window(coords: np.ndarray, a: float, b: float, x0: float, y0: float, phi: float):
+    """The pixels of an ellipse's bounding box and their coordinates along its axes.
+
+    ``coords`` are the pixel centres along x (:func:`pixel_grid`; y is ``-coords``, row 0 the top). Returns
+    ``(box, u, v)``: the slice of the image that the box (radius ``max(a, b)`` about the centre) covers and the
+    coordinates there along the ellipse's own axes scaled by its semi-axes (inside where ``u^2 + v^2 <= 1``),
+    or None when the box misses the grid. Only those pixels are computed.
+    """
+    r = max(a, b)
+    cols = np.flatnonzero(np.abs(coords - x0) <= r)
+    rows = np.flatnonzero(np.abs(-coords - y0) <= r)
+    if not len(cols) or not len(rows):
+        return None
+    box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    x = coords[None, cols[0]:cols[-1] + 1]
+    y = -coords[rows[0]:rows[-1] + 1, None]  # row 0 is the top of the image
+    c, s = np.cos(np.deg2rad(phi)), np.sin(np.deg2rad(phi))
+    u = ((x - x0) * c + (y - y0) * s) / a
+    v = (-(x - x0) * s + (y - y0) * c) / b
+    return box, u, v
+
+
 def rasterise(ellipses: np.ndarray, size: int, *, slopes: np.ndarray | None = None) -> np.ndarray:
     """Sum the ellipses on a ``size x size`` grid of pixel centres (float64, not clipped).
 
@@ -59,18 +81,10 @@ def rasterise(ellipses: np.ndarray, size: int, *, slopes: np.ndarray | None = No
     coords = pixel_grid(size)[0][0]  # x of the pixel centres; y is -coords (row 0 is the top)
     image = np.zeros((size, size), dtype=np.float64)
     for i, (amp, a, b, x0, y0, phi) in enumerate(ellipses):
-        # only the pixels of the ellipse's bounding box (radius max(a, b)) are computed
-        r = max(a, b)
-        cols = np.flatnonzero(np.abs(coords - x0) <= r)
-        rows = np.flatnonzero(np.abs(-coords - y0) <= r)
-        if not len(cols) or not len(rows):
+        window = ellipse_window(coords, a, b, x0, y0, phi)
+        if window is None:
             continue
-        box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-        x = coords[None, cols[0]:cols[-1] + 1]
-        y = -coords[rows[0]:rows[-1] + 1, None]  # row 0 is the top of the image
-        c, s = np.cos(np.deg2rad(phi)), np.sin(np.deg2rad(phi))
-        u = ((x - x0) * c + (y - y0) * s) / a
-        v = (-(x - x0) * s + (y - y0) * c) / b
+        box, u, v = window
         inside = u ** 2 + v ** 2 <= 1.0
         if slopes is None or not np.any(slopes[i]):
             image[box] += amp * inside

@@ -138,6 +138,10 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
         estimates with the image (no ACS needed). ``nlinv`` and ``sake`` take no maps. The partial-Fourier methods (``homodyne``,
         ``pocs``) take single-coil k-space, or multi-coil k-space as ``(N, C, H, W)`` (one image:
         ``(1, C, H, W)``; a 3-D array is read as a stack of single-coil images).
+        The methods for movies (Part XI: ``kt_zero_filled``, ``sliding_window``, ``frame_tv``, ``temporal_tv``,
+        ``l_plus_s``) take ``(N, T, H, W)`` or ``(N, T, C, H, W)`` with k-t masks ``(N, T, H, W)``, and maps
+        ``(N or 1, C, H, W)`` or, by default, from each movie's time-averaged k-space; the radial ones
+        (``kt_gridding``, ``grasp``) samples ``(N, T, C, M)`` with the frames' spokes ``(T, S, P, 2)`` and ``shape=``.
 
     Returns
     -------
@@ -398,12 +402,13 @@ register("unrolled", _network("unrolled", "Unrolled"), defaults=dict(weights="re
 # Part VI: non-Cartesian k-space. Each method gets (N, C, M) samples, one trajectory, the image shape and
 # maps (N, C, H, W) or None; with coils and no maps, the maps come from the centre of k-space.
 
-def _reconstruct_noncartesian(entry: Method, kdata: Any, traj: Any, params: dict[str, Any]) -> np.ndarray:
+def _grid_and_maps(entry: Method, params: dict[str, Any], what: str) -> tuple[tuple[int, int], Any]:
+    """A non-Cartesian method's ``shape=`` (required) and ``maps=``, taken out of ``params``; its other parameters
+    checked against the method's."""
     from .noncartesian.nufft import check_shape
-    from .noncartesian.trajectory import check_trajectory
 
     if "shape" not in params:
-        raise ValueError(f"method {entry.name!r} reconstructs non-Cartesian samples and needs the image grid: pass "
+        raise ValueError(f"method {entry.name!r} reconstructs {what} and needs the image grid: pass "
                          f"shape=(H, W), e.g. shape=(128, 128)")
     shape = check_shape(params.pop("shape"))
     maps = params.pop("maps", None)
@@ -411,6 +416,13 @@ def _reconstruct_noncartesian(entry: Method, kdata: Any, traj: Any, params: dict
     if unknown:
         raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "
                          f"{sorted(entry.defaults) + ['shape', 'maps']}")
+    return shape, maps
+
+
+def _reconstruct_noncartesian(entry: Method, kdata: Any, traj: Any, params: dict[str, Any]) -> np.ndarray:
+    from .noncartesian.trajectory import check_trajectory
+
+    shape, maps = _grid_and_maps(entry, params, "non-Cartesian samples")
     t = check_trajectory(traj, "traj")
     y = np.asarray(kdata)
     if y.ndim < 1 or y.ndim > 3 or y.shape[-1] != len(t):
@@ -778,7 +790,7 @@ def _sliding_window(k, m, s, width, acceleration):
     from .dynamic import KTOperator, sliding_window
 
     p = _dynamic_params("sliding_window", m, acceleration, dict(width=width))
-    shared, covered = sliding_window(k, m, int(p["width"]))
+    shared, _ = sliding_window(k, m, int(p["width"]))
     return KTOperator(np.ones_like(m), s).adjoint(shared)
 
 
@@ -805,16 +817,7 @@ def _l_plus_s(k, m, s, lam_l, lam_s, n_iter, tol, acceleration):
 
 
 def _reconstruct_dynamic_radial(entry: Method, kdata: Any, traj: Any, params: dict[str, Any]) -> np.ndarray:
-    from .noncartesian.nufft import check_shape
-
-    if "shape" not in params:
-        raise ValueError(f"method {entry.name!r} reconstructs radial movies and needs the image grid: pass shape=(H, W)")
-    shape = check_shape(params.pop("shape"))
-    maps = params.pop("maps", None)
-    unknown = set(params) - set(entry.defaults)
-    if unknown:
-        raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "
-                         f"{sorted(entry.defaults) + ['shape', 'maps']}")
+    shape, maps = _grid_and_maps(entry, params, "radial movies")
     t = np.asarray(traj, dtype=float)
     spokes = t.shape[1] if t.ndim == 4 else None
     if t.ndim == 4:

@@ -75,7 +75,7 @@ from .protocol import remeasure
 from .shapes import IMAGE_FAMILIES
 from .realistic import FACTORS, REALISTIC_FACTORS, SEED_FACTORS, check_factors, snr_db
 from .real import REAL_FILES, real_file
-from .seed import book_seed
+from .seed import book_path, book_seed
 from .cine import CINE_PRESETS, book_cine, generate_cine, load_cine, make_cine_dataset, remeasure_cine
 
 __all__ = ["CINE_PRESETS", "book_cine", "generate_cine", "load_cine", "make_cine_dataset", "remeasure_cine", "real_file", "REAL_FILES", "make_dataset", "generate", "load_dataset", "ensure_dataset", "book_seed", "book_dataset",
@@ -582,14 +582,7 @@ def book_dataset(folder: str | os.PathLike | None = None, *, preset: str = "seed
     installed copy without a checkout, ``../data`` from the working directory, as the
     chapters in ``notebooks/`` see it.
     """
-    if folder is None:
-        root = Path(__file__).resolve().parents[2]
-        folder = root / "data" if (root / "pyproject.toml").is_file() else Path("..") / "data"
-    seed = book_seed()
-    name = Path(DEFAULT_PATHS[preset]).name
-    if seed != DEFAULTS["seed"]:
-        name = name.replace(".h5", f"_seed{seed}.h5")
-    return ensure_dataset(Path(folder) / name, preset=preset, seed=seed)
+    return ensure_dataset(book_path(DEFAULT_PATHS[preset], folder), preset=preset, seed=book_seed())
 
 
 def main(argv: list[str] | None = None) -> int:

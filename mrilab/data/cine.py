@@ -75,7 +75,7 @@ from .._checks import positive_int
 from .._io import atomic_path
 from .._version import __version__
 from ..fourier import fft2c, ifft2c
-from ..phantom import pixel_grid
+from ..phantom import ellipse_window, pixel_grid
 from . import realistic
 
 __all__ = ["CINE_PRESETS", "CINE_DEFAULTS", "CINE_PATHS", "CINE_FAMILIES", "LABELS", "MOTION_FIELDS", "CineSplit",
@@ -147,16 +147,11 @@ def _paint(layers: list[tuple[float, float, float, float, float, float, int]], s
     image = np.zeros((size, size), dtype=np.float32)
     labels = np.zeros((size, size), dtype=np.uint8)
     for value, a, b, x0, y0, angle, label in layers:
-        r = max(a, b)
-        cols = np.flatnonzero(np.abs(coords - x0) <= r)
-        rows = np.flatnonzero(np.abs(-coords - y0) <= r)
-        if not len(cols) or not len(rows):
+        window = ellipse_window(coords, a, b, x0, y0, angle)
+        if window is None:
             continue
-        box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-        xx = coords[None, cols[0]:cols[-1] + 1] - x0
-        yy = -coords[rows[0]:rows[-1] + 1, None] - y0
-        c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
-        inside = ((xx * c + yy * s) / a) ** 2 + ((-xx * s + yy * c) / b) ** 2 <= 1.0
+        box, u, v = window
+        inside = u ** 2 + v ** 2 <= 1.0
         image[box][inside] = value
         labels[box][inside] = label
     return image, labels
@@ -552,16 +547,12 @@ def book_cine(preset: str = "cine_multicoil", folder: str | os.PathLike | None =
     A file whose stored parameters differ from the preset's defaults (another seed, an older
     version of the generator's parameters) is made again.
     """
-    from .seed import book_seed
+    from .seed import book_path, book_seed
 
-    if folder is None:
-        root = Path(__file__).resolve().parents[2]
-        folder = root / "data" if (root / "pyproject.toml").is_file() else Path("..") / "data"
+    if preset not in CINE_PRESETS:
+        raise ValueError(f"preset must be one of {CINE_PRESETS}, got {preset!r}")
     seed = book_seed()
-    name = Path(CINE_PATHS[preset]).name
-    if seed != CINE_DEFAULTS["seed"]:
-        name = name.replace(".h5", f"_seed{seed}.h5")
-    path = Path(folder) / name
+    path = book_path(CINE_PATHS[preset], folder)
     fresh = _up_to_date(path, cine_params(preset, seed=seed))
     if not fresh:
         make_cine_dataset(path, preset=preset, seed=seed)

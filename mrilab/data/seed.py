@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-__all__ = ["book_seed", "DEFAULT_SEED"]
+__all__ = ["book_seed", "book_path", "DEFAULT_SEED"]
 
 #: The seed of the book's datasets when ``$MRILAB_SEED`` is not set.
 DEFAULT_SEED = 0
@@ -24,3 +25,21 @@ def book_seed() -> int:
         raise ValueError(f"MRILAB_SEED must be a non-negative integer (the dataset seed), got {value!r}; "
                          f"unset it for the default seed 0")
     return int(value)
+
+
+def book_path(default_path: str, folder: str | os.PathLike | None = None) -> Path:
+    """Where the chapters keep a dataset for :func:`book_seed`: ``folder/<name>`` for seed 0,
+    ``folder/<stem>_seed<N>.h5`` for another seed, so that datasets of several seeds live side by side.
+
+    ``default_path`` is the dataset's default path (``data/<name>``); the default ``folder`` is the
+    checkout's ``data/`` (beside ``pyproject.toml``) wherever the caller runs, and for an installed copy
+    without a checkout ``../data`` from the working directory, as the chapters in ``notebooks/`` see it.
+    """
+    if folder is None:
+        root = Path(__file__).resolve().parents[2]
+        folder = root / "data" if (root / "pyproject.toml").is_file() else Path("..") / "data"
+    seed = book_seed()
+    name = Path(default_path).name
+    if seed != DEFAULT_SEED:
+        name = name.replace(".h5", f"_seed{seed}.h5")
+    return Path(folder) / name

@@ -22,6 +22,20 @@ def _checker(h: int, w: int) -> np.ndarray:
     return np.where((np.arange(h)[:, None] + np.arange(w)[None, :]) % 2, -1.0, 1.0).astype(np.float32)
 
 
+def _centred(x: np.ndarray, inverse: bool) -> np.ndarray:
+    import scipy.fft
+
+    h, w = x.shape[-2:]
+    if h % 2 or w % 2:
+        from .. import fourier
+
+        return (fourier.ifft2c if inverse else fourier.fft2c)(x).astype(np.complex64)
+    c = _checker(h, w) * (-1.0 if (h // 2 + w // 2) % 2 else 1.0)
+    transform = scipy.fft.ifft2 if inverse else scipy.fft.fft2
+    return (c * transform(_checker(h, w) * x.astype(np.complex64, copy=False), norm="ortho",
+                          workers=-1)).astype(np.complex64, copy=False)
+
+
 def fft2c(x: np.ndarray) -> np.ndarray:
     """Centred orthonormal 2-D FFT over the last two axes, in single precision on every core.
 
@@ -29,30 +43,12 @@ def fft2c(x: np.ndarray) -> np.ndarray:
     shifts become a checkerboard of signs, ``fft2c(x) = s c fft2(c x)`` with ``c = (-1)^(i + j)``
     and ``s = (-1)^((H + W) / 2)``.
     """
-    import scipy.fft
-
-    h, w = x.shape[-2:]
-    if h % 2 or w % 2:
-        from ..fourier import fft2c as slow
-
-        return slow(x).astype(np.complex64)
-    c = _checker(h, w) * (-1.0 if (h // 2 + w // 2) % 2 else 1.0)
-    return (c * scipy.fft.fft2(_checker(h, w) * x.astype(np.complex64, copy=False), norm="ortho",
-                               workers=-1)).astype(np.complex64, copy=False)
+    return _centred(x, inverse=False)
 
 
 def ifft2c(k: np.ndarray) -> np.ndarray:
     """Centred orthonormal inverse 2-D FFT, the inverse of :func:`fft2c`."""
-    import scipy.fft
-
-    h, w = k.shape[-2:]
-    if h % 2 or w % 2:
-        from ..fourier import ifft2c as slow
-
-        return slow(k).astype(np.complex64)
-    c = _checker(h, w) * (-1.0 if (h // 2 + w // 2) % 2 else 1.0)
-    return (c * scipy.fft.ifft2(_checker(h, w) * k.astype(np.complex64, copy=False), norm="ortho",
-                                workers=-1)).astype(np.complex64, copy=False)
+    return _centred(k, inverse=True)
 
 
 def check_movie_kspace(kspace: Any, masks: Any, maps: Any = None, *, name: str = "kspace") -> tuple:
