@@ -351,7 +351,7 @@ def _cropped_fft(image: np.ndarray, size: int) -> np.ndarray:
     return (block * (size / fine) * realistic._half_pixel_ramp(size, fine / size)).astype(np.complex64)
 
 
-def _movie(rng_geometry, rng_factors, p: dict[str, Any], traj: np.ndarray | None, maps_fine, maps):
+def _movie(rng_geometry, rng_factors, p: dict[str, Any], traj: np.ndarray | None, maps_fine):
     """One movie: reference, labels, noise-free k-space (or spokes), motion."""
     size, os_ = p["size"], p["oversampling"]
     fine = size * os_
@@ -435,7 +435,7 @@ def _generate_split(n: int, ss: np.random.SeedSequence, p: dict[str, Any]) -> Ci
         maps_fine = ring_maps(fine, coils, rotation=rotations[i]) if multicoil else None
         if multicoil:
             maps[i] = ring_maps(size, coils, rotation=rotations[i])
-        got = _movie(geometry, factors, p, traj, maps_fine, maps)
+        got = _movie(geometry, factors, p, traj, maps_fine)
         images[i], labels[i] = got["reference"], got["labels"]
         motion[i] = [got["motion"][k] for k in MOTION_FIELDS]
         if radial:
@@ -518,6 +518,11 @@ def make_cine_dataset(path: str | os.PathLike, n_train: int | None = None, n_tes
     return path
 
 
+def _attrs(f) -> dict[str, Any]:
+    """An HDF5 file's attributes as Python values (numpy scalars unwrapped, so they compare with parameters)."""
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in f.attrs.items()}
+
+
 def load_cine(path: str | os.PathLike) -> dict[str, CineSplit]:
     """Read a cine file written by :func:`make_cine_dataset`."""
     import h5py
@@ -527,7 +532,7 @@ def load_cine(path: str | os.PathLike) -> dict[str, CineSplit]:
         raise FileNotFoundError(f"no cine dataset at {path}; make it with `python -m mrilab.data --preset "
                                 f"cine_multicoil --out {path}` (or cine, cine_radial)")
     with h5py.File(path, "r") as f:
-        attrs = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in f.attrs.items()}
+        attrs = _attrs(f)
         if attrs.get("preset") not in CINE_PRESETS:
             raise ValueError(f"{path} is not a cine dataset (its preset is {attrs.get('preset')!r}); load it with "
                              f"mrilab.load_dataset")
@@ -564,7 +569,7 @@ def _stored(path: Path) -> dict[str, Any] | None:
 
     try:
         with h5py.File(path, "r") as f:
-            out = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in f.attrs.items()}
+            out = _attrs(f)
             out["n_train"], out["n_test"] = len(f["train"]["images"]), len(f["test"]["images"])
             return out
     except (OSError, KeyError):

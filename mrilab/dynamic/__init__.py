@@ -15,10 +15,10 @@ masks (N, T, H, W), maps=...)``; the parameter tables here were chosen on the tr
 
 from .calibration import time_average, time_averaged_maps
 from .lowrank import L_PLUS_S_DEFAULTS, l_plus_s, soft_threshold, svt, temporal_fft, temporal_ifft
-from .operator import KTOperator, RadialKTOperator, check_movie_kspace
+from .operator import KTOperator, RadialKTOperator
 from .tv import FRAME_TV_DEFAULTS, TEMPORAL_TV_DEFAULTS, temporal_tv, time_difference, time_difference_adjoint
 from .view_sharing import sliding_window
 
-__all__ = ["KTOperator", "RadialKTOperator", "check_movie_kspace", "time_average", "time_averaged_maps",
+__all__ = ["KTOperator", "RadialKTOperator", "time_average", "time_averaged_maps",
            "sliding_window", "l_plus_s", "svt", "soft_threshold", "temporal_fft", "temporal_ifft", "temporal_tv",
            "time_difference", "time_difference_adjoint", "L_PLUS_S_DEFAULTS", "TEMPORAL_TV_DEFAULTS", "FRAME_TV_DEFAULTS"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KTOperator", "RadialKTOperator", "fft2c", "ifft2c", "check_movie_kspace"]
+__all__ = ["KTOperator", "RadialKTOperator", "fft2c", "ifft2c"]
 
 
 def _checker(h: int, w: int) -> np.ndarray:
@@ -49,32 +49,6 @@ def fft2c(x: np.ndarray) -> np.ndarray:
 def ifft2c(k: np.ndarray) -> np.ndarray:
     """Centred orthonormal inverse 2-D FFT, the inverse of :func:`fft2c`."""
     return _centred(k, inverse=True)
-
-
-def check_movie_kspace(kspace: Any, masks: Any, maps: Any = None, *, name: str = "kspace") -> tuple:
-    """Check one movie's k-space ``(T, H, W)`` or ``(T, C, H, W)``, masks ``(T, H, W)`` and maps ``(C, H, W)``.
-
-    Returns them as complex64 / bool arrays (maps None for single-coil k-space).
-    """
-    k = np.asarray(kspace)
-    m = np.asarray(masks)
-    if k.ndim not in (3, 4) or not np.iscomplexobj(k):
-        raise ValueError(f"{name} must be one movie's complex k-space, (T, H, W) or (T, C, H, W) with T frames, "
-                         f"got shape {k.shape} and dtype {k.dtype}")
-    if m.shape != (k.shape[0], *k.shape[-2:]):
-        raise ValueError(f"masks must have shape (T, H, W) = {(k.shape[0], *k.shape[-2:])}, one mask per frame of "
-                         f"{name}, got {m.shape}")
-    s = None
-    if k.ndim == 4:
-        if maps is None:
-            raise ValueError(f"{name} has {k.shape[1]} coils: pass maps (C, H, W), e.g. time_averaged_maps(kspace, "
-                             f"masks)")
-        s = np.asarray(maps, dtype=np.complex64)
-        if s.shape != (k.shape[1], *k.shape[-2:]):
-            raise ValueError(f"maps must have shape (C, H, W) = {(k.shape[1], *k.shape[-2:])}, got {s.shape}")
-    elif maps is not None:
-        raise ValueError(f"{name} is single-coil (T, H, W), so it takes no maps; got maps of shape {np.shape(maps)}")
-    return k.astype(np.complex64, copy=False), m.astype(bool, copy=False), s
 
 
 class KTOperator:

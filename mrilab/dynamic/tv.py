@@ -74,6 +74,14 @@ def _grad_adjoint(gx, gy):
     return out
 
 
+def _spatial_dual(q_x, q_y, x_bar, step, lam):
+    """The dual step of isotropic spatial TV: ``q + step grad(x_bar)``, projected pixel by pixel onto ``|q| <= lam``."""
+    gx, gy = _grad(x_bar)
+    qx, qy = q_x + step * gx, q_y + step * gy
+    shrink = np.maximum(1.0, np.sqrt(np.abs(qx) ** 2 + np.abs(qy) ** 2) / lam)
+    return qx / shrink, qy / shrink
+
+
 def _project(z, radius):
     """Onto ``|z| <= radius`` elementwise (complex)."""
     mag = np.abs(z)
@@ -135,10 +143,7 @@ def temporal_tv(op, kspace: np.ndarray, *, lam_t: float = TEMPORAL_TV_DEFAULTS["
         if lam_t > 0:
             q_t = _project(q_t + sigma * time_difference(x_bar, cyclic), lam_t)
         if lam_s > 0:
-            gx, gy = _grad(x_bar)
-            qx, qy = q_x + sigma * gx, q_y + sigma * gy
-            shrink = np.maximum(1.0, np.sqrt(np.abs(qx) ** 2 + np.abs(qy) ** 2) / lam_s)
-            q_x, q_y = qx / shrink, qy / shrink
+            q_x, q_y = _spatial_dual(q_x, q_y, x_bar, sigma, lam_s)
     return (x * scale).astype(np.complex64)
 
 
@@ -165,10 +170,7 @@ def _all_dual(op, kspace, lam_t, lam_s, n_iter, cyclic, tau):
             q_t = _project(q_t + s_t * time_difference(x_bar, cyclic), lam_t)
             grad = grad + time_difference_adjoint(q_t, cyclic)
         if lam_s > 0:
-            gx, gy = _grad(x_bar)
-            qx, qy = q_x + s_s * gx, q_y + s_s * gy
-            shrink = np.maximum(1.0, np.sqrt(np.abs(qx) ** 2 + np.abs(qy) ** 2) / lam_s)
-            q_x, q_y = qx / shrink, qy / shrink
+            q_x, q_y = _spatial_dual(q_x, q_y, x_bar, s_s, lam_s)
             grad = grad + _grad_adjoint(q_x, q_y)
         x_new = (x - tau * grad).astype(np.complex64)
         x_bar = 2 * x_new - x
