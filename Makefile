@@ -5,7 +5,7 @@
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, every set (about 165 minutes on 2 CPU cores)
+#   make weights retrain the shipped networks in weights/, every set (about 185 minutes on 2 CPU cores)
 #   make weights-ablations  retrain chapter 12's, 21's and 22's ablations in weights/ablations (about 75 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
@@ -128,6 +128,7 @@ weights: data
 	$(PY) -m mrilab.train unrolled-nufft --data $(RADIAL) --out weights/unrolled_nufft.pt
 	$(PY) -m mrilab.train unrolled-nufft --multicoil --data $(RADIAL_MULTICOIL) --init weights/unrolled_nufft.pt --out weights/unrolled_nufft_multicoil.pt
 	$(PY) -m mrilab.train sampling --data $(REALISTIC) --out-dir weights/sampling
+	$(PY) -m mrilab.train unrolled-dynamic --out weights/unrolled_dynamic.pt
 
 # chapter 12's ablations of the unrolled network (and chapter 13's ensemble) and chapter 23's
 # self-supervised ones, each on a short budget

@@ -139,7 +139,7 @@ def reconstruct(method: str, kspace_undersampled: Any, mask: Any, **params: Any)
         ``pocs``) take single-coil k-space, or multi-coil k-space as ``(N, C, H, W)`` (one image:
         ``(1, C, H, W)``; a 3-D array is read as a stack of single-coil images).
         The methods for movies (Part XI: ``kt_zero_filled``, ``sliding_window``, ``frame_tv``, ``temporal_tv``,
-        ``l_plus_s``) take ``(N, T, H, W)`` or ``(N, T, C, H, W)`` with k-t masks ``(N, T, H, W)``, and maps
+        ``l_plus_s``, ``unrolled_dynamic``) take ``(N, T, H, W)`` or ``(N, T, C, H, W)`` with k-t masks ``(N, T, H, W)``, and maps
         ``(N or 1, C, H, W)`` or, by default, from each movie's time-averaged k-space; the radial ones
         (``kt_gridding``, ``grasp``) samples ``(N, T, C, M)`` with the frames' spokes ``(T, S, P, 2)`` and ``shape=``.
 
@@ -305,6 +305,8 @@ WEIGHT_SETS = {
     # Part VI: the unrolled network on radial spokes, one coil and eight
     "radial": {"unrolled_nufft": "unrolled_nufft.pt"},
     "radial_multicoil": {"unrolled_nufft": "unrolled_nufft_multicoil.pt"},
+    # Part XI: the unrolled network in time, on cine movies of R 4..12
+    "dynamic": {"unrolled_dynamic": "unrolled_dynamic.pt"},
 }
 
 
@@ -816,6 +818,26 @@ def _l_plus_s(k, m, s, lam_l, lam_s, n_iter, tol, acceleration):
     return low + sparse
 
 
+def _unrolled_dynamic(k, m, s, weights):
+    """The network in time (Part XI) on one movie; one coil runs with maps of ones (it was trained on eight)."""
+    import torch
+
+    path = weights_path("unrolled_dynamic", weights)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train unrolled-dynamic` "
+                                f"(part of `make weights`), or pass weights= a checkpoint path")
+    model = _cached_model(str(path), path.stat().st_mtime, "UnrolledDynamic")
+    trained = (model.info.get("dataset") or {}).get("size")
+    if trained and k.shape[-2:] != (trained, trained):
+        raise ValueError(f"unrolled_dynamic in {path} was trained on {trained} x {trained} frames, got "
+                         f"{k.shape[-2]} x {k.shape[-1]}: resample the movie or train a network at this size")
+    if s is None:  # one coil
+        k, s = k[:, None], np.ones((1, *k.shape[-2:]), dtype=np.complex64)
+    as_tensor = lambda a, dtype: torch.from_numpy(np.ascontiguousarray(a, dtype=dtype)[None])  # noqa: E731
+    with torch.inference_mode():
+        return model.reconstruct(as_tensor(k, np.complex64), as_tensor(m, bool), as_tensor(s, np.complex64))[0].numpy()
+
+
 def _reconstruct_dynamic_radial(entry: Method, kdata: Any, traj: Any, params: dict[str, Any]) -> np.ndarray:
     shape, maps = _grid_and_maps(entry, params, "radial movies")
     t = np.asarray(traj, dtype=float)
@@ -899,6 +921,9 @@ def _register_dynamic():
     register("l_plus_s", _l_plus_s, defaults=dict(lam_l=None, lam_s=None, n_iter=L_PLUS_S_DEFAULTS["n_iter"],
                                                   tol=L_PLUS_S_DEFAULTS["tol"], acceleration=None), dynamic=True,
              description="low rank plus sparse in temporal frequency (Otazo et al. 2015)")
+    register("unrolled_dynamic", _unrolled_dynamic, defaults=dict(weights="dynamic"), dynamic=True,
+             description="MoDL in time: a (2+1)D CNN on the movie, cyclic in time, and a frame-wise CG data step with the "
+                         "maps, K times (shipped weights, trained on R 4..12)")
     register("kt_gridding", _kt_gridding, defaults=dict(spokes=None), dynamic=True, noncartesian=True,
              description="every frame's spokes gridded (density-compensated adjoint NUFFT) and combined with the maps")
     register("grasp", _grasp, defaults=dict(lam_t=None, n_iter=TEMPORAL_TV_DEFAULTS["n_iter"], spokes=None),

@@ -156,6 +156,8 @@ def test_registry_runs_every_dynamic_method(movie):
     assert not set(found) & set(methods(multicoil=True))        # not in the 2-D lists
     scores = {}
     for name in found:
+        if "weights" in found[name].defaults:             # the network (trained at 128 x 128): tests/test_unrolled_dynamic.py
+            continue
         out = reconstruct(name, k, m, maps=movie.maps)
         assert out.shape == (1, 12, 64, 64) and out.dtype == np.float32
         scores[name] = movie_psnr(movie.phantoms, out)[0]

@@ -8,6 +8,9 @@
 * :mod:`~mrilab.dynamic.tv`: temporal (and spatial) total variation, GRASP's regulariser
   (Feng et al. 2014) and, with the spatial term alone, frame-by-frame TV compressed sensing.
 
+The learned method for movies, the unrolled network in time, is :class:`mrilab.models.UnrolledDynamic`
+(chapter 30), trained by ``python -m mrilab.train unrolled-dynamic``.
+
 The registry (:func:`mrilab.reconstruct`) calls them as ``reconstruct(name, kspace (N, T, [C,] H, W),
 masks (N, T, H, W), maps=...)``; the parameter tables here were chosen on the training split of the
 ``cine_multicoil`` preset by ``python benchmarks/tune_dynamic.py``, by PSNR.

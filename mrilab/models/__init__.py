@@ -13,6 +13,8 @@
   conjugate-gradient data step (Part V);
 * :class:`UnrolledNUFFT`: the same on non-Cartesian k-space, its data step the density-weighted
   Toeplitz normal operator (Part VI);
+* :class:`UnrolledDynamic`: the same on cine movies, its denoiser convolving across frames
+  ((2+1)D, cyclic in time; Part XI);
 * :class:`NoiseLevelDenoiser`: a Gaussian denoiser that takes the noise level as an input, the
   prior of plug-and-play reconstruction (:mod:`mrilab.pnp`, Part VII).
 
@@ -29,11 +31,12 @@ from .unet import UNet
 from .unrolled import Denoiser, Unrolled
 from .unrolled_multicoil import UnrolledMulticoil
 from .unrolled_nufft import UnrolledNUFFT
+from .unrolled_dynamic import TimeDenoiser, UnrolledDynamic
 from .denoiser import NoiseLevelDenoiser
 
-__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "UnrolledMulticoil", "UnrolledNUFFT", "Denoiser",
+__all__ = ["UNet", "DataConsistency", "KSpaceUNet", "RefinementCNN", "Cascade", "Unrolled", "UnrolledMulticoil", "UnrolledNUFFT", "UnrolledDynamic", "TimeDenoiser", "Denoiser",
            "NoiseLevelDenoiser", "MODELS"]
 
 #: The model classes a checkpoint can name.
 MODELS = {cls.__name__: cls for cls in (KSpaceUNet, Cascade, RefinementCNN, UNet, Unrolled,
-                                         UnrolledMulticoil, UnrolledNUFFT, NoiseLevelDenoiser)}
+                                         UnrolledMulticoil, UnrolledNUFFT, UnrolledDynamic, NoiseLevelDenoiser)}

@@ -58,8 +58,13 @@ class CGUnrolled(nn.Module):
             raise ValueError(f"init_weight must be > 0, got {init_weight}")
         self.config: dict[str, Any] = dict(iterations=int(iterations), chans=chans, layers=layers, shared=shared,
                                            cg_iterations=int(cg_iterations), init_weight=float(init_weight))
-        self.denoisers = nn.ModuleList(Denoiser(chans, layers) for _ in range(1 if shared else int(iterations)))
+        self.denoisers = nn.ModuleList(self._denoiser(chans, layers) for _ in range(1 if shared else int(iterations)))
         self.log_weights = nn.Parameter(torch.full((int(iterations),), math.log(init_weight)))
+
+    @staticmethod
+    def _denoiser(chans: int, layers: int) -> nn.Module:
+        """One denoiser (chapter 12's; :class:`~mrilab.models.UnrolledDynamic` convolves across frames too)."""
+        return Denoiser(chans, layers)
 
     @property
     def iterations(self) -> int:

@@ -14,6 +14,7 @@
     python -m mrilab.train unrolled-ssdu --multicoil          # weights/unrolled_multicoil_ssdu.pt
     python -m mrilab.train unrolled-nufft                     # weights/unrolled_nufft.pt (Part VI, radial)
     python -m mrilab.train unrolled-nufft --multicoil         # weights/unrolled_nufft_multicoil.pt
+    python -m mrilab.train unrolled-dynamic                   # weights/unrolled_dynamic.pt (Part XI, cine)
     python -m mrilab.train denoiser                           # weights/denoiser_realistic.pt (Part VII)
     python -m mrilab.train sampling                           # weights/sampling/ (Part IX, learned masks)
     python -m mrilab.train denoiser --family randomized       # weights/denoiser_randomized.pt (Part VII)
@@ -54,7 +55,7 @@ from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
 
 from .recipes import (DENOISER, DENOISER_RANDOMIZED, RECIPES, UNROLLED, UNROLLED_MULTICOIL,  # noqa: F401
                       UNROLLED_MULTICOIL_ROBUST, UNROLLED_MULTICOIL_SSDU, UNROLLED_NUFFT, UNROLLED_NUFFT_MULTICOIL,
-                      SAMPLING, UNROLLED_ROBUST, UNROLLED_SSDU, UNROLLED_VARIED)
+                      SAMPLING, UNROLLED_DYNAMIC, UNROLLED_ROBUST, UNROLLED_SSDU, UNROLLED_VARIED)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,6 +165,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"start the whole network from this UnrolledNUFFT checkpoint ('none': do not; default "
                         f"none, with --multicoil {UNROLLED_NUFFT_MULTICOIL['init']})")
     _run_arguments(p)
+    p = sub.add_parser("unrolled-dynamic", help="the unrolled network in time on cine movies ((2+1)D denoiser, CG "
+                                                "data step; Part XI); its movies are generated in memory")
+    r = UNROLLED_DYNAMIC
+    p.add_argument("--out", default=None, help="checkpoint to write (default: weights/unrolled_dynamic.pt)")
+    p.add_argument("--epochs", type=int, default=r["epochs"], help="passes over the training movies")
+    p.add_argument("--lr", type=float, default=r["lr"], help="peak learning rate (Adam, one-cycle)")
+    p.add_argument("--batch-size", type=int, default=r["batch_size"], help="bands of movies per step")
+    p.add_argument("--n-movies", type=int, default=r["n_movies"], help="training movies of the cine_multicoil preset")
+    p.add_argument("--iterations", type=int, default=r["iterations"], help="K, the unrolled iterations")
+    p.add_argument("--chans", type=int, default=r["chans"], help="channels of the denoiser")
+    p.add_argument("--layers", type=int, default=r["layers"], help="(2+1)D blocks of the denoiser")
+    p.add_argument("--cg-iterations", type=int, default=r["cg_iterations"],
+                   help="conjugate-gradient iterations of each data step")
+    p.add_argument("--init-weight", type=float, default=r["init_weight"], help="initial lambda of each data step")
+    p.add_argument("--band", type=int, default=r["band"], help="rows per training sample (128: whole movies)")
+    p.add_argument("--accelerations", type=float, nargs=2, metavar=("LOW", "HIGH"), default=list(r["accelerations"]),
+                   help="each sample's k-t masks have an acceleration drawn from LOW..HIGH")
+    p.add_argument("--noise-min", type=float, default=r["noise"][0], help="fresh k-space noise per sample")
+    p.add_argument("--noise-max", type=float, default=r["noise"][1])
+    p.add_argument("--loss", choices=["l1", "ssim", "mixed"], default=r["loss"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p = sub.add_parser("denoiser", help="train the plug-and-play denoiser (realistic images; Part VII)")
     _common_arguments(p, DENOISER, "realistic", "weights/denoiser_realistic.pt", "patches per step")
     p.add_argument("--chans", type=int, default=DENOISER["chans"], help="channels at full resolution")
@@ -260,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.network == "unrolled-nufft":
         return _run_unrolled_nufft(args)
+    if args.network == "unrolled-dynamic":
+        return _run_unrolled_dynamic(args)
     if args.network.startswith("unrolled"):
         return _run_unrolled(args)
     if args.network == "ablations":
@@ -527,6 +553,65 @@ def _run_unrolled_nufft(args: argparse.Namespace) -> int:
                 train_seconds=round(train_seconds, 1),
                 dataset={k: test.attrs.get(k) for k in (*DEFAULTS, *MULTICOIL_DEFAULTS, "n_spokes", "n_samples")
                          if k in test.attrs},
+                history={k: [float(x) for x in v] for k, v in history.items()})
+    path = save_checkpoint(model, args.out, metrics=metrics, info=info)
+    print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "
+          f"({train_seconds / 60:.1f} min)")
+    return 0
+
+
+def _run_unrolled_dynamic(args: argparse.Namespace) -> int:
+    from ..data.cine import generate_cine, heart_box, remeasure_cine
+    from ..dynamic import time_averaged_maps
+    from ..metrics import movie_psnr, movie_ssim
+    from ..models import UnrolledDynamic
+    from .dynamic import CineBands, training_movies
+    from .unrolled import fit_unrolled
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    args.out = args.out or str(weights_path("unrolled_dynamic", "dynamic"))
+    start = time.perf_counter()
+    split, maps = training_movies(args.n_movies, seed=args.seed)
+    data = CineBands(split, maps, band=args.band, accelerations=tuple(args.accelerations),
+                     noise_range=(args.noise_min, args.noise_max), seed=args.seed)
+    attrs, size = dict(split.attrs), int(split.phantoms.shape[-1])
+    del split, maps  # the samples keep what they need (the coil images); the rest is about 2 GB
+    model = UnrolledDynamic(iterations=args.iterations, chans=args.chans, layers=args.layers,
+                            cg_iterations=args.cg_iterations, init_weight=args.init_weight)
+    print(f"training unrolled-dynamic (K={args.iterations}, (2+1)D denoiser of {args.layers} blocks x {args.chans} "
+          f"channels, CG data step of {args.cg_iterations} iterations): {sum(p.numel() for p in model.parameters()):,} "
+          f"parameters, {len(data)} cine_multicoil training movies (made in {time.perf_counter() - start:.0f} s), "
+          f"bands of {args.band} rows, R {args.accelerations[0]:g}..{args.accelerations[1]:g}, fresh noise "
+          f"{args.noise_min}-{args.noise_max}, {args.epochs} epochs of batch {args.batch_size}", flush=True)
+    history = fit_unrolled(model, data, None, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                           loss=args.loss, seed=args.seed,
+                           max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
+    train_seconds = time.perf_counter() - start
+    test = generate_cine(0, None, preset="cine_multicoil", seed=args.seed)["test"]
+    metrics = {}
+    for r in (4.0, 8.0, 12.0):  # the test split of the training seed, heart box
+        measured = remeasure_cine(test, r, seed=args.seed + 1)
+        t0 = time.perf_counter()
+        psnr, ssim = [], []
+        for i in range(len(test)):
+            k, m = measured.kspace_undersampled[i], measured.masks[i]
+            s = time_averaged_maps(k, m)
+            with torch.inference_mode():
+                x = model.reconstruct(torch.from_numpy(k[None]), torch.from_numpy(m[None]),
+                                      torch.from_numpy(s[None].astype(np.complex64)))[0].numpy()
+            box = heart_box(test.labels[i])
+            psnr.append(movie_psnr(test.phantoms[i], x, region=box))
+            ssim.append(movie_ssim(test.phantoms[i], x, region=box))
+        metrics.update({f"test_psnr_{r:g}": float(np.mean(psnr)), f"test_ssim_{r:g}": float(np.mean(ssim))})
+        print(f"test split, R = {r:g} ({len(test)} movies, heart box): PSNR {np.mean(psnr):.2f} dB, SSIM "
+              f"{np.mean(ssim):.4f}; {(time.perf_counter() - t0) / len(test):.1f} s per movie", flush=True)
+    info = dict(network=args.network, epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+                n_movies=args.n_movies, band=args.band, accelerations=list(args.accelerations),
+                noise_range=[args.noise_min, args.noise_max], loss=args.loss, seed=args.seed,
+                train_seconds=round(train_seconds, 1), dataset=dict(attrs, size=size),
                 history={k: [float(x) for x in v] for k, v in history.items()})
     path = save_checkpoint(model, args.out, metrics=metrics, info=info)
     print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "

@@ -10,7 +10,7 @@ import math
 
 __all__ = ["RECIPES", "UNROLLED", "UNROLLED_MULTICOIL", "UNROLLED_ROBUST", "UNROLLED_VARIED",
            "UNROLLED_MULTICOIL_ROBUST", "UNROLLED_SSDU", "UNROLLED_MULTICOIL_SSDU", "UNROLLED_NUFFT",
-           "UNROLLED_NUFFT_MULTICOIL", "DENOISER", "DENOISER_RANDOMIZED", "SAMPLING"]
+           "UNROLLED_NUFFT_MULTICOIL", "UNROLLED_DYNAMIC", "DENOISER", "DENOISER_RANDOMIZED", "SAMPLING"]
 
 #: The settings of the shipped weights (``make weights``).
 RECIPES = {
@@ -100,3 +100,11 @@ SAMPLING = dict(accelerations=(4.0, 8.0), epochs=20, loupe_epochs=20, lr=1e-3, l
                 band=32, noise=(0.0, 0.02), loss="mixed", slope=5.0, sample_slope=200.0, greedy_images=32,
                 greedy_candidates=40, vd_powers=(1.0, 2.0, 3.0, 4.0), vd_center_fractions=(0.04, 0.08), vd_fixed_draws=8,
                 init="weights/unrolled_realistic.pt", proxy="weights/unrolled_robust.pt")
+
+#: Part XI's network in time (``weights/unrolled_dynamic.pt``, ``unrolled-dynamic``; :mod:`mrilab.train.dynamic`):
+#: K = 5 iterations of a shared (2+1)D denoiser (5 blocks of 16 channels) and a CG data step of 4 iterations, on
+#: bands of 32 rows of 48 training movies of the ``cine_multicoil`` preset, a fresh random k-t mask of R drawn
+#: from 4..12 and fresh noise 0..0.02 per sample, mixed loss on the magnitude frames.
+UNROLLED_DYNAMIC = dict(epochs=36, lr=3e-3, batch_size=2, iterations=5, chans=16, layers=5, band=32,
+                        cg_iterations=4, init_weight=10.0, noise=(0.0, 0.02), accelerations=(4.0, 12.0),
+                        n_movies=48, loss="mixed")

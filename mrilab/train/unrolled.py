@@ -244,7 +244,7 @@ def ssim_loss(pred: torch.Tensor, target: torch.Tensor, win: int = 7) -> torch.T
     A differentiable SSIM for training (the constants of Wang et al. 2004, ``K1 = 0.01``,
     ``K2 = 0.03``); :func:`mrilab.metrics.ssim` remains the measure.
     """
-    x, y = pred[:, None], target[:, None]
+    x, y = pred.reshape(-1, 1, *pred.shape[-2:]), target.reshape(-1, 1, *target.shape[-2:])  # every image (movies' frames too)
     mean = lambda t: F.avg_pool2d(t, win, stride=1)  # noqa: E731
     mx, my = mean(x), mean(y)
     n = win * win
