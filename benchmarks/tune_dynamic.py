@@ -1,6 +1,6 @@
 """Choose the parameters of Part XI's dynamic methods on the training split.
 
-    python benchmarks/tune_dynamic.py [--n 6] [--accelerations 4 8] [--spokes 21 13 8] [--n-radial 2]
+    python benchmarks/tune_dynamic.py [--n 6] [--accelerations 4 8 12] [--spokes 21 13 8] [--n-radial 2]
 
 On the first ``--n`` movies of the ``cine_multicoil`` training split (the book's seed 0), measured
 again with random k-t masks at each acceleration (:func:`mrilab.data.cine.remeasure_cine`, seed 1),
@@ -58,7 +58,7 @@ def run(name, op, k, masks, maps, p):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=6)
-    parser.add_argument("--accelerations", type=float, nargs="*", default=[4, 8])
+    parser.add_argument("--accelerations", type=float, nargs="*", default=[4, 8, 12])
     parser.add_argument("--spokes", type=int, nargs="*", default=[21, 13, 8])
     parser.add_argument("--n-radial", type=int, default=2, help="training movies for GRASP's weight")
     parser.add_argument("--convergence", action="store_true")
