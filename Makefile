@@ -5,7 +5,7 @@
 #                execute every chapter once (cached for `make book`, which then only renders)
 #   make test-seeds  the chapters again with two other dataset seeds (slow)
 #   make book-student  the same book without the exercise solutions (for students)
-#   make weights retrain the shipped networks in weights/, every set (about 185 minutes on 2 CPU cores)
+#   make weights retrain the shipped networks in weights/, every set (about 205 minutes on 2 CPU cores)
 #   make weights-ablations  retrain chapter 12's, 21's and 22's ablations in weights/ablations (about 75 minutes)
 #
 # Both create a virtual environment in .venv unless one is active ($VIRTUAL_ENV),
@@ -123,6 +123,7 @@ weights: data
 	$(PY) -m mrilab.train unrolled-multicoil-robust --data $(MULTICOIL) --init weights/unrolled_multicoil.pt --out weights/unrolled_multicoil_robust.pt
 	$(PY) -m mrilab.train denoiser --data $(REALISTIC) --out weights/denoiser_realistic.pt
 	$(PY) -m mrilab.train denoiser --family randomized --data $(REALISTIC) --out weights/denoiser_randomized.pt
+	$(PY) -m mrilab.train score --data $(REALISTIC) --out weights/score_realistic.pt
 	$(PY) -m mrilab.train unrolled-ssdu --data $(REALISTIC) --out weights/unrolled_ssdu.pt
 	$(PY) -m mrilab.train unrolled-ssdu --multicoil --data $(MULTICOIL) --out weights/unrolled_multicoil_ssdu.pt
 	$(PY) -m mrilab.train unrolled-nufft --data $(RADIAL) --out weights/unrolled_nufft.pt

@@ -127,3 +127,14 @@ def as_stack(kspace: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """
     k3 = kspace.reshape(-1, *kspace.shape[-2:])
     return k3, np.broadcast_to(mask.reshape(-1, *mask.shape[-2:]), k3.shape)
+
+
+def image_stack_shapes(kshape: tuple[int, ...], mshape: tuple[int, ...], multicoil: bool) -> None:
+    """The shapes of a stack of measurements for the iterative solvers with a prior (plug-and-play, posterior
+    sampling): k-space ``(N, H, W)``, or ``(N, C, H, W)`` with maps; one mask ``(N, H, W)`` per image."""
+    kshape, mshape = tuple(kshape), tuple(mshape)
+    if len(kshape) != (4 if multicoil else 3):
+        raise ValueError(f"kspace must be (N, H, W) single-coil or (N, C, H, W) with maps=, got shape "
+                         f"{kshape}{' and maps' if multicoil else ' and no maps'}")
+    if mshape != (kshape[0], *kshape[-2:]):
+        raise ValueError(f"mask must have the shape {(kshape[0], *kshape[-2:])} (one per image), got {mshape}")

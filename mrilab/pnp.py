@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import image_stack_shapes
 from .fourier import fft2c, ifft2c
 
 __all__ = ["pnp_hqs", "PNP_DEFAULTS", "PNP_SCHEDULES"]
@@ -112,11 +113,7 @@ def _hqs(torch, kspace, mask, denoiser, noise_std, maps, iterations, sigma_max, 
     k = torch.from_numpy(np.array(kspace, dtype=np.complex64))  # copies: inputs may be read-only views
     m = torch.from_numpy(np.array(mask, dtype=bool))
     multicoil = maps is not None
-    if k.ndim != (4 if multicoil else 3):
-        raise ValueError(f"kspace must be (N, H, W) single-coil or (N, C, H, W) with maps=, got shape "
-                         f"{tuple(k.shape)}{' and maps' if multicoil else ' and no maps'}")
-    if m.shape != (k.shape[0], *k.shape[-2:]):
-        raise ValueError(f"mask must have the shape {(k.shape[0], *k.shape[-2:])} (one per image), got {tuple(m.shape)}")
+    image_stack_shapes(k.shape, m.shape, multicoil)
     if not np.isfinite(noise_std) or noise_std < 0:
         raise ValueError(f"noise_std must be a number >= 0 (0.01 for the realistic data), got {noise_std!r}")
     if not 0 < sigma_min <= sigma_max:

@@ -79,8 +79,8 @@ def register(name: str, fn: Callable[..., np.ndarray], *, defaults: dict[str, An
     A ``multicoil`` method gets ``fn(kspace (N, C, H, W), mask (N, H, W), maps, **params)``
     with ``maps`` ``(N or 1, C, H, W)`` or None (estimate them from the ACS). A single-coil
     method with a ``multicoil_fn`` takes both: multi-coil k-space goes to ``multicoil_fn``.
-    A ``special`` method needs its own kind of mask (partial Fourier) and is left out of the
-    default lists of :func:`mrilab.compare` and the benchmarks. A ``noncartesian`` method gets
+    A ``special`` method needs its own kind of mask (partial Fourier) or minutes per image
+    (posterior sampling) and is left out of the default lists of :func:`mrilab.compare` and the benchmarks. A ``noncartesian`` method gets
     ``fn(kdata (N, C, M), traj (M, 2), shape, maps (N, C, H, W) or None, **params)`` (``C = 1`` and no
     maps for single-coil data) and is called as ``reconstruct(name, kdata, traj, shape=..., maps=...)``. A
     ``dynamic`` method (Part XI) gets one movie at a time, ``fn(kspace (T, [C,] H, W), masks (T, H, W), maps (C, H, W)
@@ -292,7 +292,8 @@ register("wavelet_cs", _wavelet_cs, defaults={**dict.fromkeys(WAVELET_CS_DEFAULT
 WEIGHT_SETS = {
     "seed": {"kspace_unet": "kspace_unet.pt", "cascade": "cascade.pt"},
     "realistic": {"kspace_unet": "kspace_unet_realistic.pt", "cascade": "cascade_realistic.pt",
-                  "unrolled": "unrolled_realistic.pt", "denoiser": "denoiser_realistic.pt"},
+                  "unrolled": "unrolled_realistic.pt", "denoiser": "denoiser_realistic.pt",
+                  "score": "score_realistic.pt"},  # Part XII: the score model of posterior sampling
     "multicoil": {"unrolled_multicoil": "unrolled_multicoil.pt"},
     # Part VII: trained on every acceleration from 3 to 8 and noise from 0 to 0.03 at once
     "robust": {"unrolled": "unrolled_robust.pt", "unrolled_multicoil": "unrolled_multicoil_robust.pt"},
@@ -712,6 +713,42 @@ def _register_pnp():
 
 
 _register_pnp()
+
+
+# Part XII: the posterior mean of a score-based prior's samples (mrilab.posterior).
+
+def _posterior_single(k, m, weights, noise_std, method, samples, steps, lam, zeta, seed):
+    return _posterior(k, m, None, weights, noise_std, method, samples, steps, lam, zeta, seed)
+
+
+def _posterior_multi(k, m, s, weights, noise_std, method, samples, steps, lam, zeta, seed):
+    from .multicoil import estimate_maps
+
+    maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
+    return _posterior(k, m, maps, weights, noise_std, method, samples, steps, lam, zeta, seed)
+
+
+def _posterior(k, m, maps, weights, noise_std, method, samples, steps, lam, zeta, seed):
+    from .posterior import POSTERIOR_DEFAULTS, posterior_sample
+
+    if noise_std is None:
+        raise ValueError("posterior needs noise_std=, the measurements' noise per real and imaginary part "
+                         "(0.01 for the realistic data; a dataset's attrs['noise_std'])")
+    path = weights_path("score", weights)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train score`")
+    model = _cached_model(str(path), path.stat().st_mtime, "NoiseLevelDenoiser")
+    given = dict(method=method, samples=samples, steps=steps, zeta=zeta)
+    p = {key: POSTERIOR_DEFAULTS[key] if value is None else value for key, value in given.items()}
+    return posterior_sample(k, m, model, noise_std=noise_std, maps=maps, seed=seed, lam=lam, **p).mean
+
+
+register("posterior", _posterior_single, multicoil_fn=_posterior_multi, special=True,
+         defaults=dict(weights="realistic", noise_std=None, method=None, samples=None, steps=None, lam=None, zeta=None,
+                       seed=0),
+         description="the posterior mean of samples drawn with a score-based prior (DiffPIR, or annealed Langevin "
+                     "with method='langevin'); noise_std= the measurements' noise; samples and their standard "
+                     "deviation: mrilab.posterior.posterior_sample")
 
 
 # Part XI: dynamic MRI. Each method gets one movie at a time: k-space (T, [C,] H, W), its k-t masks

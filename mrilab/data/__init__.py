@@ -171,6 +171,18 @@ class Split:
     def __len__(self) -> int:
         return len(self.phantoms)
 
+    def subset(self, indices) -> "Split":
+        """A new split of the images ``indices`` (a sequence of integers or a slice), with the same attrs."""
+        from dataclasses import replace
+
+        idx = np.arange(len(self))[indices] if isinstance(indices, slice) else np.asarray(list(indices), dtype=int)
+        if idx.size and not (idx.min() >= -len(self) and idx.max() < len(self)):
+            raise IndexError(f"indices must lie in 0..{len(self) - 1} for a split of {len(self)} images, got "
+                             f"{idx.min()}..{idx.max()}")
+        arrays = {name: None if getattr(self, name) is None else getattr(self, name)[idx]
+                  for name in ("phantoms", "images", "kspace_full", "kspace_undersampled", "masks", "maps", "kdata")}
+        return replace(self, **arrays)
+
 
 def dataset_params(n_train: int | None = None, n_test: int | None = None, *, preset: str = "seed",
                    size: int = DEFAULTS["size"], acceleration: float = DEFAULTS["acceleration"],

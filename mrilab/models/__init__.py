@@ -16,7 +16,8 @@
 * :class:`UnrolledDynamic`: the same on cine movies, its denoiser convolving across frames
   ((2+1)D, cyclic in time; Part XI);
 * :class:`NoiseLevelDenoiser`: a Gaussian denoiser that takes the noise level as an input, the
-  prior of plug-and-play reconstruction (:mod:`mrilab.pnp`, Part VII).
+  prior of plug-and-play reconstruction (:mod:`mrilab.pnp`, Part VII) and, trained by the squared error at
+  every noise level, the score model of posterior sampling (:mod:`mrilab.posterior`, Part XII).
 
 Every model has ``reconstruct(kspace, mask) -> magnitude image`` (the multi-coil one
 ``reconstruct(kspace, mask, maps)``, the non-Cartesian one ``reconstruct(rhs, kernel, maps=None)``)

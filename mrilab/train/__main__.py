@@ -18,6 +18,7 @@
     python -m mrilab.train denoiser                           # weights/denoiser_realistic.pt (Part VII)
     python -m mrilab.train sampling                           # weights/sampling/ (Part IX, learned masks)
     python -m mrilab.train denoiser --family randomized       # weights/denoiser_randomized.pt (Part VII)
+    python -m mrilab.train score                              # weights/score_realistic.pt (Part XII)
 
 ``--preset`` picks the dataset (``data/mri_dataset.h5`` or ``data/mri_dataset_realistic.h5``),
 the checkpoint and the stage-1 network of the weight set; ``--data``, ``--out`` and ``--stage1``
@@ -53,7 +54,7 @@ from ..metrics import evaluate
 from ..models import Cascade, KSpaceUNet
 from . import combined_loss, fit, load_model, loaders, predict, save_checkpoint
 
-from .recipes import (DENOISER, DENOISER_RANDOMIZED, RECIPES, UNROLLED, UNROLLED_MULTICOIL,  # noqa: F401
+from .recipes import (DENOISER, DENOISER_RANDOMIZED, RECIPES, SCORE, UNROLLED, UNROLLED_MULTICOIL,  # noqa: F401
                       UNROLLED_MULTICOIL_ROBUST, UNROLLED_MULTICOIL_SSDU, UNROLLED_NUFFT, UNROLLED_NUFFT_MULTICOIL,
                       SAMPLING, UNROLLED_DYNAMIC, UNROLLED_ROBUST, UNROLLED_SSDU, UNROLLED_VARIED)
 
@@ -189,15 +190,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p = sub.add_parser("denoiser", help="train the plug-and-play denoiser (realistic images; Part VII)")
-    _common_arguments(p, DENOISER, "realistic", "weights/denoiser_realistic.pt", "patches per step")
-    p.add_argument("--chans", type=int, default=DENOISER["chans"], help="channels at full resolution")
-    p.add_argument("--levels", type=int, default=DENOISER["levels"], help="down-sampling levels of the U-Net")
-    p.add_argument("--patch", type=int, default=DENOISER["patch"], help="side of the training crops")
+    _denoiser_arguments(p, DENOISER, "weights/denoiser_realistic.pt")
     p.add_argument("--noise-max", type=float, default=DENOISER["noise"][1], help="largest training noise level")
     p.add_argument("--family", choices=["realistic", "randomized"], default="realistic",
                    help="the training images: the realistic dataset's (default), or domain-randomised objects "
                         f"drawn in memory ({DENOISER_RANDOMIZED['n_images']} images, "
                         f"{DENOISER_RANDOMIZED['epochs']} epochs unless --epochs is given; no ellipse, no real image)")
+    _run_arguments(p)
+    p = sub.add_parser("score", help="train the score model of posterior sampling (realistic images; Part XII)")
+    _denoiser_arguments(p, SCORE, "weights/score_realistic.pt")
+    p.add_argument("--noise-min", type=float, default=SCORE["noise"][0], help="smallest training noise level")
+    p.add_argument("--noise-max", type=float, default=SCORE["noise"][1], help="largest training noise level")
+    p.add_argument("--init", default=SCORE["init"], metavar="CHECKPOINT",
+                   help=f"start from this denoiser's weights ('none': from the seeded initialisation; default {SCORE['init']})")
     _run_arguments(p)
     p = sub.add_parser("sampling", help="chapter 27's masks (variable density, greedy, LOUPE) at R = 4 and 8, each "
                                         "with chapter 12's network fine-tuned for it (Part IX)")
@@ -225,6 +230,14 @@ def _common_arguments(p: argparse.ArgumentParser, r: dict, preset: str, out: str
     p.add_argument("--epochs", type=int, default=r["epochs"], help="passes over the training images")
     p.add_argument("--lr", type=float, default=r["lr"], help="peak learning rate (Adam, one-cycle)")
     p.add_argument("--batch-size", type=int, default=r["batch_size"], help=batch)
+
+
+def _denoiser_arguments(p: argparse.ArgumentParser, r: dict, out: str) -> None:
+    """Data, optimiser and U-Net options of the noise-level denoisers (plug-and-play's and the score model)."""
+    _common_arguments(p, r, "realistic", out, "patches per step")
+    p.add_argument("--chans", type=int, default=r["chans"], help="channels at full resolution")
+    p.add_argument("--levels", type=int, default=r["levels"], help="down-sampling levels of the U-Net")
+    p.add_argument("--patch", type=int, default=r["patch"], help="side of the training crops")
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
@@ -292,6 +305,8 @@ def _run(args: argparse.Namespace) -> int:
         return _run_ablations(args)
     if args.network == "denoiser":
         return _run_denoiser(args)
+    if args.network == "score":
+        return _run_score(args)
     if args.network == "sampling":
         return _run_sampling(args)
     method = args.network.replace("-", "_")
@@ -440,7 +455,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
             _warm_start(model, args.init)
         if args.init_denoiser:
             _init_denoisers(model, args.init_denoiser)
-        val = _subset(train, range(n_fit, len(train)))
+        val = train.subset(range(n_fit, len(train)))
         if multicoil:
             val.estimated_maps = maps[n_fit:]
         main_rank = rank == 0
@@ -720,6 +735,48 @@ def _run_denoiser(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_score(args: argparse.Namespace) -> int:
+    from ..models import NoiseLevelDenoiser
+    from .denoiser import NoisyPatches, fit_denoiser
+
+    args.out = args.out or str(weights_path("score", "realistic"))
+    start = time.perf_counter()
+    train, n_fit = _seeded_training_split(args)
+    model = NoiseLevelDenoiser(chans=args.chans, levels=args.levels)
+    init = None if args.init == "none" else args.init
+    if init:   # a warm start: the plug-and-play denoiser's weights (same images, same architecture)
+        model.load_state_dict(load_model(init, expected="NoiseLevelDenoiser").state_dict())
+    noise = (args.noise_min, args.noise_max)
+    data = NoisyPatches(train, patch=args.patch, noise_range=noise, log_noise=True, seed=args.seed,
+                        indices=range(n_fit))
+    print(f"training the score model: {sum(p.numel() for p in model.parameters()):,} parameters"
+          + (f" from {init}" if init else "") + f", {n_fit} realistic training images in {args.patch} x {args.patch} "
+          f"crops, noise {noise[0]:g}-{noise[1]:g} (log-uniform), {args.epochs} epochs of batch {args.batch_size}")
+    history = fit_denoiser(model, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                           max_seconds=None if args.max_minutes is None else 60 * args.max_minutes, loss="score")
+    train_seconds = time.perf_counter() - start
+    # validation: whole held-out images, denoised at four levels (the MMSE denoiser's PSNR)
+    clean = torch.from_numpy(np.ascontiguousarray(train.images[n_fit:], dtype=np.complex64))
+    gen = torch.Generator().manual_seed(args.seed)
+    val = {}
+    with torch.no_grad():
+        for sigma in (0.01, 0.05, 0.2, 0.5):
+            noise_ = torch.randn(clean.shape, generator=gen) + 1j * torch.randn(clean.shape, generator=gen)
+            out = model(clean + sigma * noise_.to(clean.dtype), sigma).abs().numpy()
+            val[f"val_psnr_sigma_{sigma:g}"] = float(evaluate(train.phantoms[n_fit:], out)["psnr"].mean())
+    test = load_dataset(args.data, "test")
+    info = dict(network="score", epochs=len(history["loss"]), lr=args.lr, batch_size=args.batch_size,
+                patch=args.patch, noise_range=list(noise), noise_draw="log-uniform", loss="score", init=init,
+                seed=args.seed, n_val=args.n_val, train_seconds=round(train_seconds, 1), validation=val,
+                dataset={k: test.attrs.get(k) for k in DEFAULTS if k in test.attrs},
+                history={k: [float(x) for x in v] for k, v in history.items() if k != "batch_loss"})
+    path = save_checkpoint(model, args.out, metrics=dict(val), info=info)
+    print("validation, denoising PSNR: " + ", ".join(f"sigma {k.rsplit('_', 1)[1]}: {v:.2f} dB" for k, v in val.items()))
+    print(f"wrote {path} ({path.stat().st_size / 2 ** 10:.0f} KiB); wall time {train_seconds:.0f} s "
+          f"({train_seconds / 60:.1f} min)")
+    return 0
+
+
 def _run_ablations(args: argparse.Namespace) -> int:
     from ..registry import ablation_path
     from .unrolled import ABLATION_EPOCHS, ABLATIONS, PROTOCOL_ABLATIONS, SELF_SUPERVISION_ABLATIONS
@@ -738,16 +795,6 @@ def _run_ablations(args: argparse.Namespace) -> int:
         if code:
             return code
     return 0
-
-
-def _subset(split, indices):
-    """The images ``indices`` of a split (a new Split)."""
-    from dataclasses import replace
-
-    idx = np.asarray(list(indices))
-    return replace(split, phantoms=split.phantoms[idx], images=split.images[idx],
-                   kspace_full=split.kspace_full[idx], kspace_undersampled=split.kspace_undersampled[idx],
-                   masks=split.masks[idx], maps=None if split.maps is None else split.maps[idx])
 
 
 def _estimated_maps(split) -> np.ndarray:

@@ -37,23 +37,29 @@ class NoisyPatches(Dataset):
         Noise standard deviations (real and imaginary parts), drawn uniformly.
     gain_range : (float, float)
         Intensity gains, drawn uniformly.
+    log_noise : bool, keyword-only
+        Draw the noise level log-uniformly in ``noise_range`` (the score model's every scale, from the
+        measurement noise to the image scale) instead of uniformly.
     seed : int
     indices : sequence of int, optional
     """
 
     def __init__(self, split, *, patch: int = 64, noise_range: tuple[float, float] = (0.0, 0.15),
-                 gain_range: tuple[float, float] = (0.6, 1.4), seed: int = 0, indices=None):
+                 gain_range: tuple[float, float] = (0.6, 1.4), log_noise: bool = False, seed: int = 0,
+                 indices=None):
         h, w = split.images.shape[-2:]
         if int(patch) != patch or not 4 <= patch <= min(h, w):
             raise ValueError(f"patch must be an integer between 4 and the image side {min(h, w)}, got {patch}")
         if not 0 <= noise_range[0] <= noise_range[1]:
             raise ValueError(f"noise_range must be (low, high) with 0 <= low <= high, got {noise_range}")
+        if log_noise and not noise_range[0] > 0:
+            raise ValueError(f"log-uniform noise levels need noise_range[0] > 0, got {noise_range}")
         if not 0 < gain_range[0] <= gain_range[1]:
             raise ValueError(f"gain_range must be (low, high) with 0 < low <= high, got {gain_range}")
         idx = np.arange(len(split)) if indices is None else np.asarray(indices)
         self.images = torch.from_numpy(np.ascontiguousarray(split.images[idx], dtype=np.complex64))
         self.patch, self.noise_range, self.gain_range = int(patch), tuple(noise_range), tuple(gain_range)
-        self.seed, self.epoch = int(seed), 0
+        self.log_noise, self.seed, self.epoch = bool(log_noise), int(seed), 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
@@ -65,7 +71,8 @@ class NoisyPatches(Dataset):
         seq = np.random.SeedSequence([self.seed, self.epoch, int(i)])
         g = torch.Generator().manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
         u = torch.rand(5, generator=g)
-        sigma = self.noise_range[0] + (self.noise_range[1] - self.noise_range[0]) * float(u[0])
+        lo, hi = self.noise_range
+        sigma = lo * (hi / lo) ** float(u[0]) if self.log_noise else lo + (hi - lo) * float(u[0])
         gain = self.gain_range[0] + (self.gain_range[1] - self.gain_range[0]) * float(u[1])
         image = self.images[i]
         h, w = image.shape
@@ -79,8 +86,13 @@ class NoisyPatches(Dataset):
 
 def fit_denoiser(model: torch.nn.Module, train_set: NoisyPatches, *, epochs: int, batch_size: int = 32,
                  lr: float = 2e-3, seed: int = 0, max_seconds: float | None = None,
-                 progress: bool = True) -> dict[str, list[float]]:
-    """Adam with a one-cycle schedule on the L1 error of the real and imaginary parts.
+                 progress: bool = True, loss: str = "l1") -> dict[str, list[float]]:
+    """Adam with a one-cycle schedule on the error of the real and imaginary parts.
+
+    ``loss="l1"``: the mean absolute error (the plug-and-play denoiser). ``loss="score"``: the squared
+    error divided by ``sigma ** 2``: denoising score matching (Vincent 2011) with Song and Ermon's weight
+    ``sigma ** 2`` on the score, ``(D - x) / sigma ** 2``, whose minimiser is the posterior mean that
+    Tweedie's formula needs (the score model of :mod:`mrilab.posterior`); its gradients are clipped to norm 1.
 
     Returns ``loss`` (per epoch), ``batch_loss`` and ``seconds``.
     """
@@ -88,6 +100,8 @@ def fit_denoiser(model: torch.nn.Module, train_set: NoisyPatches, *, epochs: int
 
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if loss not in ("l1", "score"):
+        raise ValueError(f"loss must be 'l1' or 'score', got {loss!r}")
     gen = torch.Generator().manual_seed(seed)
     loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=gen, drop_last=True)
     if len(loader) == 0:
@@ -103,9 +117,15 @@ def fit_denoiser(model: torch.nn.Module, train_set: NoisyPatches, *, epochs: int
         losses = []
         for noisy, sigma, clean in tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
                                         **({} if progress else {"disable": True})):
-            value = torch.mean(torch.abs(torch.view_as_real(model(noisy, sigma) - clean)))
+            error = torch.view_as_real(model(noisy, sigma) - clean)
+            if loss == "l1":
+                value = torch.mean(torch.abs(error))
+            else:
+                value = torch.mean(error ** 2 / sigma[:, None, None, None] ** 2)
             optimizer.zero_grad(set_to_none=True)
             value.backward()
+            if loss == "score":   # the weighted squared error has rare large gradients: clip them
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
             losses.append(float(value.detach()))
