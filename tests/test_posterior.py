@@ -9,7 +9,7 @@ import torch
 
 import mrilab
 from mrilab.fourier import fft2c
-from mrilab.posterior import posterior_sample, tweedie_score
+from mrilab.posterior import POSTERIOR_DEFAULTS, posterior_sample, tweedie_score
 
 ROOT = Path(__file__).resolve().parents[1]
 SD = 0.14
@@ -94,7 +94,7 @@ def test_sampling_is_seeded_and_one_coil_of_ones_is_the_single_coil_path():
     assert np.all(lo <= hi)
     # with one coil of ones, the CG proximal step converges (two eigenvalues) to the closed form
     multi = posterior_sample(y[:, None], mask, model, noise_std=0.05, samples=3, steps=8, seed=4,
-                             maps=np.ones_like(y[:, None]))
+                             maps=np.ones_like(y[:, None]), lam=POSTERIOR_DEFAULTS["lam"])   # the single-coil weight
     assert np.allclose(multi.samples, a.samples, atol=2e-4)
 
 
