@@ -53,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     grid = dict(lam=MULTICOIL_LAMS) if args.multicoil else GRIDS[args.method]
     maps = {R: estimate_maps(t.kspace_undersampled, t.masks) if args.multicoil else None for R, t in protocols.items()}
     base = dict(POSTERIOR_DEFAULTS, **LANGEVIN_DEFAULTS, method=args.method, samples=args.samples)
-    for key in ("sigma_min", "lam_multicoil"):
-        base.pop(key, None)
+    base.pop("lam_multicoil")   # not a parameter of posterior_sample: --multicoil tunes lam itself
     results = []
     print(f"{args.n} held-out training images, noise {NOISE}, {args.samples} samples, {args.method}")
     for values in itertools.product(*grid.values()):

@@ -619,14 +619,13 @@ def _sake(k, m, s, **params):
 def _unrolled_multicoil(k, m, s, weights, phase=None):
     import torch
 
-    from .multicoil import estimate_maps
     from .models.inference import predict
 
     path = weights_path("unrolled_multicoil", weights)
     if not path.is_file():
         raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train unrolled-multicoil`")
     model = _cached_model(str(path), path.stat().st_mtime, "UnrolledMulticoil")
-    maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
+    maps = _given_or_estimated_maps(k, m, s)
     demodulate = _phase_of(phase, k, m, maps)
     with torch.inference_mode():
         return predict(model, k, m, maps=maps, phase=demodulate, batch_size=8)
@@ -685,21 +684,28 @@ def _pnp_single(k, m, weights, noise_std, iterations, sigma_max, sigma_min, lam,
 
 
 def _pnp_multi(k, m, s, weights, noise_std, iterations, sigma_max, sigma_min, lam, cg_iterations, final):
-    from .multicoil import estimate_maps
     from .pnp import pnp_hqs
 
     model = _denoiser(weights)
-    maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
+    maps = _given_or_estimated_maps(k, m, s)
     p = _schedule(weights, dict(iterations=iterations, sigma_max=sigma_max, sigma_min=sigma_min, lam=lam,
                                 cg_iterations=cg_iterations, final=final))
     return pnp_hqs(k, m, model, noise_std=noise_std or 0.0, maps=maps, **p)
 
 
-def _denoiser(weights):
-    path = weights_path("denoiser", weights)
+def _denoiser(weights, network="denoiser"):
+    """A noise-level denoiser of a weight set: plug-and-play's (``denoiser``) or the score model (``score``)."""
+    path = weights_path(network, weights)
     if not path.is_file():
-        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train denoiser`")
+        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train {network}`")
     return _cached_model(str(path), path.stat().st_mtime, "NoiseLevelDenoiser")
+
+
+def _given_or_estimated_maps(k, m, s):
+    """The maps given for every image, or estimated from each image's ACS."""
+    from .multicoil import estimate_maps
+
+    return estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
 
 
 def _register_pnp():
@@ -722,10 +728,7 @@ def _posterior_single(k, m, weights, noise_std, method, samples, steps, lam, zet
 
 
 def _posterior_multi(k, m, s, weights, noise_std, method, samples, steps, lam, zeta, seed):
-    from .multicoil import estimate_maps
-
-    maps = estimate_maps(k, m) if s is None else np.broadcast_to(s, k.shape)
-    return _posterior(k, m, maps, weights, noise_std, method, samples, steps, lam, zeta, seed)
+    return _posterior(k, m, _given_or_estimated_maps(k, m, s), weights, noise_std, method, samples, steps, lam, zeta, seed)
 
 
 def _posterior(k, m, maps, weights, noise_std, method, samples, steps, lam, zeta, seed):
@@ -734,10 +737,7 @@ def _posterior(k, m, maps, weights, noise_std, method, samples, steps, lam, zeta
     if noise_std is None:
         raise ValueError("posterior needs noise_std=, the measurements' noise per real and imaginary part "
                          "(0.01 for the realistic data; a dataset's attrs['noise_std'])")
-    path = weights_path("score", weights)
-    if not path.is_file():
-        raise FileNotFoundError(f"no weights at {path}; train them with `python -m mrilab.train score`")
-    model = _cached_model(str(path), path.stat().st_mtime, "NoiseLevelDenoiser")
+    model = _denoiser(weights, "score")
     given = dict(method=method, samples=samples, steps=steps, zeta=zeta)
     p = {key: POSTERIOR_DEFAULTS[key] if value is None else value for key, value in given.items()}
     return posterior_sample(k, m, model, noise_std=noise_std, maps=maps, seed=seed, lam=lam, **p).mean
