@@ -20,6 +20,42 @@ import pytest
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
+
+def _poll_kernel_channels_in_steps(step: float = 1.0) -> None:
+    """Make every wait of an asynchronous kernel channel a series of polls of at most ``step`` seconds.
+
+    nbclient waits for a cell's ``execute_reply`` with one poll of the shell socket for the whole cell
+    timeout. Now and then that wait is not woken although the reply has arrived (jupyter/nbclient#312):
+    the kernel sits idle, the executor waits until the timeout (600 s here) and the notebook fails.
+    Seen in this book on chapter 31, at the cell after one that ran PyTorch, about one run in five. A
+    fresh poll checks the socket before it waits (pyzmq's asyncio poller), so polling in steps picks
+    up a reply that was missed within ``step`` seconds; the overall timeout is kept.
+    """
+    from queue import Empty
+    from time import monotonic
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    if getattr(AsyncZMQSocketChannel.get_msg, "_in_steps", False):
+        return
+    get_msg = AsyncZMQSocketChannel.get_msg
+
+    async def get_msg_in_steps(self, timeout=None):
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - monotonic())
+            try:
+                return await get_msg(self, timeout=step if left is None else min(step, left))
+            except Empty:
+                if left is not None and left <= step:
+                    raise
+
+    get_msg_in_steps._in_steps = True
+    AsyncZMQSocketChannel.get_msg = get_msg_in_steps
+
+
+_poll_kernel_channels_in_steps()
+
 _durations: dict[str, float] = defaultdict(float)
 
 

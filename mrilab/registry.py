@@ -770,10 +770,16 @@ def _reconstruct_dynamic(entry: Method, kspace: Any, masks: Any, params: dict[st
     m = np.asarray(masks)
     if m.shape == frame_shape:
         m = np.broadcast_to(m, (len(k), *frame_shape))
+    maps = params.pop("maps", None)
+    if not multicoil and m.shape != frame_shape and m.shape in ((len(k), *k.shape[-2:]), k.shape[-2:]):
+        # (N, C, H, W) coil k-space of single frames reads as (N, T, H, W): say so, not only that the masks are wrong
+        raise ValueError(f"method {entry.name!r} reconstructs movies: kspace {k.shape} was read as one coil, (N, T, H, W), "
+                         f"but the masks {m.shape} have no time axis. Coil k-space needs the "
+                         f"time axis too, (N, T, C, H, W) with masks (N, T, H, W); single frames: use a 2-D method, "
+                         f"e.g. 'cg_sense_tv'")
     if m.shape != (len(k), *frame_shape) or m.dtype != bool:
         raise ValueError(f"masks must be bool k-t masks (N, T, H, W) = {(len(k), *frame_shape)} or one for every movie "
                          f"(T, H, W) = {frame_shape} (mrilab.sampling.kt_mask); got {m.shape} {m.dtype}")
-    maps = params.pop("maps", None)
     unknown = set(params) - set(entry.defaults)
     if unknown:
         raise ValueError(f"method {entry.name!r} takes no parameter(s) {sorted(unknown)}; its parameters are "

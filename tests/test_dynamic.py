@@ -189,6 +189,8 @@ def test_registry_errors_name_the_fix(movie):
         reconstruct("temporal_tv", k, m[:, :3])
     with pytest.raises(ValueError, match="maps= does not apply"):
         reconstruct("temporal_tv", k[:, :, 0], m, maps=movie.maps)
+    with pytest.raises(ValueError, match="masks .* have no time axis"):   # coil k-space of single frames, (N, C, H, W)
+        reconstruct("temporal_tv", k[:, 0], m[:, 0], maps=movie.maps)
     with pytest.raises(ValueError, match="takes no parameter"):
         reconstruct("l_plus_s", k, m, lam_t=1)
     with pytest.raises(ValueError, match="maps must have shape"):

@@ -9,7 +9,7 @@ import torch
 
 import mrilab
 from mrilab.fourier import fft2c
-from mrilab.posterior import POSTERIOR_DEFAULTS, posterior_sample, tweedie_score
+from mrilab.posterior import POSTERIOR_DEFAULTS, Posterior, coverage, interval_score, posterior_sample, tweedie_score
 
 ROOT = Path(__file__).resolve().parents[1]
 SD = 0.14
@@ -79,6 +79,31 @@ def test_diffpir_ancestral_step_keeps_the_spread_a_constant_zeta_halves():
         k = fft2c(post.samples[:, 0])
         spread[zeta] = np.mean((np.abs(k - k.mean(0)) ** 2)[:, ~mask[0]]) / 2 / SD ** 2
     assert 0.75 < spread[None] < 1.1 and 0.35 < spread[1.0] < 0.6
+
+
+def test_intervals_of_gaussian_draws_cover_their_level_and_the_interval_score_prefers_them():
+    # eight draws per pixel of N(mu, 1) and one more as the truth: the Student-t prediction interval holds it at its
+    # nominal level; the interval score (a proper score) is lowest for the right interval, not a narrower or wider one
+    rng = np.random.default_rng(3)
+    mu = rng.standard_normal((1, 200, 200))
+    draws = (mu + rng.standard_normal((8, 1, 200, 200))).astype(np.complex64)
+    truth = mu + rng.standard_normal(mu.shape)
+    post = Posterior(samples=draws, mean=draws.real.mean(0), std=draws.real.std(0, ddof=1), seconds=0, evaluations=1)
+    for level in (0.5, 0.9):
+        assert coverage(truth, *post.interval(level)) == pytest.approx(level, abs=0.01)
+    low, high = post.interval(0.9)
+    mid, half = (low + high) / 2, (high - low) / 2
+    right = interval_score(truth, low, high, 0.9)
+    assert right < interval_score(truth, mid - 0.6 * half, mid + 0.6 * half, 0.9)
+    assert right < interval_score(truth, mid - 1.6 * half, mid + 1.6 * half, 0.9)
+    region = np.zeros(truth.shape, dtype=bool)
+    region[0, :10] = True
+    assert interval_score(truth, low, high, 0.9, region) == pytest.approx(
+        interval_score(truth[region], low[region], high[region], 0.9))
+    with pytest.raises(ValueError, match="level"):
+        interval_score(truth, low, high, 1.0)
+    with pytest.raises(ValueError, match="region"):
+        interval_score(truth, low, high, 0.9, np.zeros(truth.shape, dtype=bool))
 
 
 def test_sampling_is_seeded_and_one_coil_of_ones_is_the_single_coil_path():
