@@ -132,31 +132,33 @@ def interval_score(truth: Any, low: Any, high: Any, level: float = 0.9, region: 
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
-    truth, low, high = np.asarray(truth, dtype=float), np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    if not truth.shape == low.shape == high.shape:
-        raise ValueError(f"truth, low and high must have one shape, got {truth.shape}, {low.shape}, {high.shape}")
+    truth, low, high = _interval_arrays(truth, low, high)
     alpha = 1 - level
     score = (high - low) + 2 / alpha * (np.clip(low - truth, 0, None) + np.clip(truth - high, 0, None))
-    if region is not None:
-        region = np.asarray(region, dtype=bool)
-        if region.shape != truth.shape or not region.any():
-            raise ValueError(f"region must be a boolean array of the shape {truth.shape} with a pixel set")
-        score = score[region]
-    return float(score.mean())
+    return _mean_in(score, region)
 
 
 def coverage(truth: Any, low: Any, high: Any, region: Any = None) -> float:
     """The share of pixels (inside ``region``, a boolean array, where given) whose ``truth`` lies in ``[low, high]``."""
-    truth, low, high = np.asarray(truth), np.asarray(low), np.asarray(high)
+    truth, low, high = _interval_arrays(truth, low, high)
+    return _mean_in((truth >= low) & (truth <= high), region)
+
+
+def _interval_arrays(truth: Any, low: Any, high: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    truth, low, high = (np.asarray(a, dtype=float) for a in (truth, low, high))
     if not truth.shape == low.shape == high.shape:
         raise ValueError(f"truth, low and high must have one shape, got {truth.shape}, {low.shape}, {high.shape}")
-    inside = (truth >= low) & (truth <= high)
+    return truth, low, high
+
+
+def _mean_in(values: np.ndarray, region: Any) -> float:
+    """The mean of per-pixel ``values``, over ``region`` (a boolean array of their shape) where given."""
     if region is not None:
         region = np.asarray(region, dtype=bool)
-        if region.shape != truth.shape or not region.any():
-            raise ValueError(f"region must be a boolean array of the shape {truth.shape} with a pixel set")
-        inside = inside[region]
-    return float(inside.mean())
+        if region.shape != values.shape or not region.any():
+            raise ValueError(f"region must be a boolean array of the shape {values.shape} with a pixel set")
+        values = values[region]
+    return float(values.mean())
 
 
 def prior_sample(model: Any, n: int, shape: tuple[int, int] = (128, 128), *, steps: int = 60, sigma_max: float = 1.0,
