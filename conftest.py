@@ -27,7 +27,7 @@ def _poll_kernel_channels_in_steps(step: float = 1.0) -> None:
     nbclient waits for a cell's ``execute_reply`` with one poll of the shell socket for the whole cell
     timeout. Now and then that wait is not woken although the reply has arrived (jupyter/nbclient#312):
     the kernel sits idle, the executor waits until the timeout (600 s here) and the notebook fails.
-    Seen in this book on chapter 31, at the cell after one that ran PyTorch, about one run in five. A
+    Seen in this book on chapter 31, at the live slider after a cell that ran PyTorch, in a few runs. A
     fresh poll checks the socket before it waits (pyzmq's asyncio poller), so polling in steps picks
     up a reply that was missed within ``step`` seconds; the overall timeout is kept.
     """

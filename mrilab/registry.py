@@ -771,7 +771,7 @@ def _reconstruct_dynamic(entry: Method, kspace: Any, masks: Any, params: dict[st
     if m.shape == frame_shape:
         m = np.broadcast_to(m, (len(k), *frame_shape))
     maps = params.pop("maps", None)
-    if not multicoil and m.shape != frame_shape and m.shape in ((len(k), *k.shape[-2:]), k.shape[-2:]):
+    if not multicoil and m.shape in ((len(k), *k.shape[-2:]), k.shape[-2:]):
         # (N, C, H, W) coil k-space of single frames reads as (N, T, H, W): say so, not only that the masks are wrong
         raise ValueError(f"method {entry.name!r} reconstructs movies: kspace {k.shape} was read as one coil, (N, T, H, W), "
                          f"but the masks {m.shape} have no time axis. Coil k-space needs the "
